@@ -1,0 +1,411 @@
+//! The fitted model and the incremental learning step (Jiang et al. 2019,
+//! section 4: expansion, shrinking, and the block-inverse updates of
+//! Lemmas 2 and 3).
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use oddframe::validate::{check_matrix, check_sample};
+use oddframe::{Detector, Error, Float, IncrementalDetector};
+
+use crate::inverse::Inverse;
+use crate::kernel::SupportSet;
+use crate::params::FisvddValidParams;
+use crate::Result;
+
+/// What one learning step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Learned {
+    /// The sample nearly duplicates a support vector: skipped.
+    Duplicate,
+    /// The sample is far from every support vector (kernel ~ 0): an outlier, not learned.
+    Outlier,
+    /// The sample is inside the description (`Q(x) <= 0`): nothing changes.
+    Interior,
+    /// The sample became a support vector; `removed` support vectors were
+    /// dropped by shrinking (some may have been re-admitted).
+    Expanded {
+        /// How many support vectors shrinking removed.
+        removed: usize,
+    },
+}
+
+/// A fitted Fast Incremental SVDD model.
+///
+/// State: the support vectors `S`, the inverse `A^-1` of their kernel matrix,
+/// the weights `alpha = A^-1 e / (e' A^-1 e)` (positive, summing to 1) and
+/// `L = 1 / (e' A^-1 e)`. The score of a sample is
+/// `Q(x) = L - sum_i alpha_i K(x, s_i)`: negative inside the description,
+/// 0 on its boundary (every support vector scores 0), and approaching `L`
+/// far from all support vectors.
+///
+/// Make one with [`crate::FisvddValidParams::fit`].
+#[derive(Debug, Clone)]
+pub struct Fisvdd<F: Float = f64> {
+    pub(crate) n_features: usize,
+    pub(crate) sigma: F,
+    neg_gamma: f64,
+    /// The support vectors.
+    pub(crate) sv: SupportSet<F>,
+    /// Symmetric inverse of the kernel matrix.
+    inv: Inverse<F>,
+    /// `A^-1 e` (unnormalised weights).
+    w: Vec<F>,
+    /// Normalised weights.
+    pub(crate) alpha: Vec<F>,
+    pub(crate) l: F,
+    pub(crate) opts: FisvddValidParams,
+    changes: usize,
+    refactorisations: usize,
+}
+
+impl<F: Float> Fisvdd<F> {
+    /// A model whose only support vector is `first`.
+    pub(crate) fn start(first: ArrayView1<'_, F>, sigma: f64, opts: FisvddValidParams) -> Self {
+        let mut sv = SupportSet::new(first.len());
+        sv.push(&first.to_vec());
+        Self {
+            n_features: first.len(),
+            sigma: F::cast(sigma),
+            neg_gamma: -1.0 / (2.0 * sigma * sigma),
+            sv,
+            inv: Inverse::one(),
+            w: vec![F::one()],
+            alpha: vec![F::one()],
+            l: F::one(),
+            opts,
+            changes: 0,
+            refactorisations: 0,
+        }
+    }
+
+    /// Rebuilds a model from support vectors and the kernel width, computing
+    /// the inverse from scratch (used when loading).
+    pub(crate) fn from_support(
+        sv: Vec<F>,
+        n_features: usize,
+        sigma: f64,
+        opts: FisvddValidParams,
+    ) -> Result<Self> {
+        if n_features == 0 || sv.is_empty() || sv.len() % n_features != 0 {
+            return Err(crate::FisvddError::InvalidModel(
+                "support vectors do not match the feature count".into(),
+            ));
+        }
+        let mut m = Self::start(ArrayView1::from(&sv[..n_features]), sigma, opts);
+        for row in sv.chunks_exact(n_features).skip(1) {
+            m.sv.push(row);
+        }
+        m.w = vec![F::zero(); m.sv.len()];
+        if !m.refactor() {
+            return Err(crate::FisvddError::InvalidModel(
+                "the kernel matrix of the support vectors is not positive definite".into(),
+            ));
+        }
+        Ok(m)
+    }
+
+    /// Replaces the weights and boundary with saved values (already checked
+    /// against the recomputed ones).
+    #[cfg(feature = "serde")]
+    pub(crate) fn set_weights(&mut self, alpha: &[f64], l: f64) {
+        self.l = F::cast(l);
+        self.alpha = alpha.iter().map(|&a| F::cast(a)).collect();
+        self.w = alpha.iter().map(|&a| F::cast(a / l)).collect();
+    }
+
+    /// Number of features per sample.
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    /// Number of support vectors.
+    pub fn n_sv(&self) -> usize {
+        self.w.len()
+    }
+
+    /// The Gaussian kernel width `sigma`.
+    pub fn sigma(&self) -> F {
+        self.sigma
+    }
+
+    /// The boundary value `L = 1 / (e' A^-1 e)`, in (0, 1].
+    pub fn boundary(&self) -> F {
+        self.l
+    }
+
+    /// The support vectors, one per row.
+    pub fn support_vectors(&self) -> ArrayView2<'_, F> {
+        // the buffer always holds n_sv * n_features values
+        #[allow(clippy::expect_used)] // invariant: sv.len() == n_sv * n_features
+        ArrayView2::from_shape((self.n_sv(), self.n_features), self.sv.rows())
+            .expect("support vector buffer matches its shape")
+    }
+
+    /// The weights `alpha` (positive, summing to 1).
+    pub fn weights(&self) -> ArrayView1<'_, F> {
+        ArrayView1::from(&self.alpha)
+    }
+
+    /// The stored inverse of the support vectors' kernel matrix.
+    pub fn inverse_kernel(&self) -> Array2<F> {
+        self.inv.to_array()
+    }
+
+    /// How many times the inverse was recomputed from the kernel matrix.
+    pub fn refactorisations(&self) -> usize {
+        self.refactorisations
+    }
+
+    /// The parameters the model learns with.
+    pub fn params(&self) -> &FisvddValidParams {
+        &self.opts
+    }
+
+    /// `K(x, s_i)` for every support vector.
+    fn kernel_row(&self, x: &[F], out: &mut Vec<F>) {
+        let mut k = Vec::with_capacity(self.n_sv() + 1);
+        self.sv.kernel(x, self.neg_gamma, &mut k);
+        out.clear();
+        out.extend(k.iter().map(|&v| F::cast(v)));
+    }
+
+    /// `Q(x)` for a sample already checked; `buf` is scratch space.
+    fn q(&self, x: &[F], buf: &mut Vec<f64>) -> F {
+        self.sv.kernel(x, self.neg_gamma, buf);
+        let f: f64 = buf.iter().zip(&self.alpha).map(|(&k, &a)| k * a.as_f64()).sum();
+        self.l - F::cast(f)
+    }
+
+    /// `Q(x) / L`: 0 on the boundary, approaching 1 far away; comparable
+    /// between models fitted on different data.
+    ///
+    /// # Errors
+    /// As [`Detector::score`].
+    pub fn relative_score(&self, x: ArrayView2<'_, F>) -> Result<Array1<F>> {
+        Ok(self.score(x)? / self.l)
+    }
+
+    /// Learns one sample (checked by the caller).
+    pub(crate) fn learn(&mut self, x: &[F]) -> Learned {
+        let mut pending: Vec<Vec<F>> = Vec::new();
+        let first = self.learn_step(x, &mut pending);
+        // re-offer the points shrinking removed, at most once each
+        let mut offered = 0;
+        while let Some(p) = pending.pop() {
+            offered += 1;
+            if offered > 4 * self.n_sv().max(16) {
+                break;
+            }
+            let mut none = Vec::new();
+            self.learn_step(&p, &mut none);
+        }
+        first
+    }
+
+    fn learn_step(&mut self, x: &[F], removed: &mut Vec<Vec<F>>) -> Learned {
+        let mut v = Vec::with_capacity(self.n_sv() + 1);
+        self.kernel_row(x, &mut v);
+        let kmax = v.iter().copied().fold(F::zero(), F::max);
+        if kmax > F::cast(1.0 - self.opts.eps_duplicate) {
+            return Learned::Duplicate;
+        }
+        if kmax < F::cast(self.opts.eps_outlier) {
+            return Learned::Outlier;
+        }
+        let f: F = v.iter().zip(&self.alpha).map(|(&k, &a)| k * a).sum();
+        if self.l - f <= F::zero() {
+            return Learned::Interior;
+        }
+        if !self.expand(x, &v) {
+            return Learned::Duplicate;
+        }
+        let before = removed.len();
+        self.shrink(removed);
+        self.enforce_budget(removed);
+        self.normalise();
+        self.maybe_refactor(x, &v, removed);
+        Learned::Expanded {
+            removed: removed.len() - before,
+        }
+    }
+
+    /// Lemma 2: the inverse of `[[A, v], [v', 1]]` from `A^-1`.
+    /// Returns false when the Schur complement is not safely positive.
+    fn expand(&mut self, x: &[F], v: &[F]) -> bool {
+        let p = self.inv.matvec(v);
+        let beta = F::one() - v.iter().zip(&p).map(|(&a, &b)| a * b).sum::<F>();
+        if !(beta > F::epsilon() * F::cast(16.0)) {
+            return false;
+        }
+        self.inv.expand(&p, beta);
+        let sum_p: F = p.iter().copied().sum();
+        let scale = (sum_p - F::one()) / beta;
+        for (wi, &pi) in self.w.iter_mut().zip(&p) {
+            *wi += pi * scale;
+        }
+        self.w.push((F::one() - sum_p) / beta);
+        self.sv.push(x);
+        self.changes += 1;
+        true
+    }
+
+    /// Lemma 3: removes support vector `i` and down-dates the inverse.
+    fn remove(&mut self, i: usize) -> Vec<F> {
+        let c = self.inv.remove(i);
+        let d = c[i];
+        let wi = self.w[i];
+        for (j, wj) in self.w.iter_mut().enumerate() {
+            *wj -= c[j] * wi / d;
+        }
+        self.w.remove(i);
+        self.alpha.remove(i);
+        self.changes += 1;
+        self.sv.remove(i)
+    }
+
+    /// Removes the most negative weight while any weight is negative.
+    fn shrink(&mut self, removed: &mut Vec<Vec<F>>) {
+        while self.n_sv() > 1 {
+            let (i, &wmin) = match self
+                .w
+                .iter()
+                .enumerate()
+                .min_by(|a, b| a.1.partial_cmp(b.1).unwrap_or(std::cmp::Ordering::Equal))
+            {
+                Some(x) => x,
+                None => return,
+            };
+            if wmin >= F::zero() {
+                return;
+            }
+            removed.push(self.remove(i));
+        }
+    }
+
+    /// Drops the smallest weights while the budget is exceeded.
+    fn enforce_budget(&mut self, removed: &mut Vec<Vec<F>>) {
+        let Some(budget) = self.opts.budget else {
+            return;
+        };
+        while self.n_sv() > budget {
+            let i = self
+                .w
+                .iter()
+                .enumerate()
+                .min_by(|a, b| a.1.partial_cmp(b.1).unwrap_or(std::cmp::Ordering::Equal))
+                .map_or(0, |x| x.0);
+            self.remove(i);
+            self.shrink(removed);
+        }
+    }
+
+    fn normalise(&mut self) {
+        let total: F = self.w.iter().copied().sum();
+        self.l = F::one() / total;
+        self.alpha.clear();
+        self.alpha.extend(self.w.iter().map(|&w| w * self.l));
+    }
+
+    /// Refactorises periodically, or at once when the new support vector's
+    /// similarity drifted from `L`.
+    fn maybe_refactor(&mut self, x: &[F], v: &[F], removed: &mut Vec<Vec<F>>) {
+        let mut due = self.changes >= self.opts.refactor_every.max(self.n_sv());
+        if !due {
+            // x is the last support vector unless shrinking removed it
+            let m = self.n_sv();
+            if m > v.len() && self.sv.row(m - 1) == x {
+                let f: F = v.iter().zip(&self.alpha).map(|(&a, &b)| a * b).sum::<F>()
+                    + self.alpha[m - 1];
+                due = ((f - self.l) / self.l).abs() > F::cast(self.opts.residual_tol);
+            }
+        }
+        if due && self.refactor() {
+            self.shrink(removed);
+            self.normalise();
+        }
+    }
+
+    /// Recomputes the inverse from the kernel matrix (Cholesky, in f64).
+    /// Returns false, keeping the current inverse, if the factorisation fails.
+    pub(crate) fn refactor(&mut self) -> bool {
+        self.changes = 0;
+        let m = self.n_sv();
+        let k = self.n_features;
+        let g = self.neg_gamma;
+        let kmat = nalgebra::DMatrix::<f64>::from_fn(m, m, |i, j| {
+            let d2: f64 = (0..k)
+                .map(|t| {
+                    let d = (self.sv.row(i)[t] - self.sv.row(j)[t]).as_f64();
+                    d * d
+                })
+                .sum();
+            crate::kernel::exp_neg(g * d2)
+        });
+        let Some(chol) = kmat.cholesky() else {
+            self.changes = 0;
+            return false;
+        };
+        let inv = chol.inverse();
+        if inv.iter().any(|v| !v.is_finite()) {
+            return false;
+        }
+        self.inv.set(m, |i, j| F::cast(inv[(i, j)]));
+        self.w.clear();
+        self.w
+            .extend((0..m).map(|i| F::cast(inv.row(i).iter().sum::<f64>())));
+        self.normalise();
+        self.refactorisations += 1;
+        true
+    }
+
+    /// Scores rows already checked.
+    pub(crate) fn score_unchecked(&self, x: ArrayView2<'_, F>) -> Array1<F> {
+        let mut row = Vec::with_capacity(self.n_features);
+        let mut k = Vec::with_capacity(self.n_sv());
+        x.rows()
+            .into_iter()
+            .map(|r| match r.as_slice() {
+                Some(s) => self.q(s, &mut k),
+                None => {
+                    row.clear();
+                    row.extend(r.iter().copied());
+                    self.q(&row, &mut k)
+                }
+            })
+            .collect()
+    }
+
+    /// Learns one sample after checking it; reports what happened.
+    ///
+    /// # Errors
+    /// Wrong feature count or a non-finite value.
+    pub fn learn_sample(&mut self, x: ArrayView1<'_, F>) -> Result<Learned> {
+        check_sample(x, self.n_features)?;
+        let owned;
+        let s = match x.as_slice() {
+            Some(s) => s,
+            None => {
+                owned = x.to_vec();
+                &owned
+            }
+        };
+        Ok(self.learn(s))
+    }
+}
+
+impl<F: Float> Detector<F> for Fisvdd<F> {
+    fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    fn score(&self, x: ArrayView2<'_, F>) -> oddframe::Result<Array1<F>> {
+        check_matrix(x, self.n_features)?;
+        Ok(self.score_unchecked(x))
+    }
+}
+
+impl<F: Float> IncrementalDetector<F> for Fisvdd<F> {
+    fn update(&mut self, x: ArrayView1<'_, F>) -> oddframe::Result<()> {
+        self.learn_sample(x).map(|_| ()).map_err(Error::from)
+    }
+}

@@ -1,0 +1,22 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod error;
+pub mod float;
+pub mod frame;
+pub mod metrics;
+pub mod param_guard;
+pub mod threshold;
+pub mod traits;
+pub mod validate;
+
+pub use error::{Error, Result};
+pub use float::Float;
+pub use frame::{Frame, FrameBuffer};
+pub use param_guard::ParamGuard;
+pub use threshold::{Calibration, Decision, Preset, StreamingThreshold, Threshold};
+pub use traits::{Detector, FeatureExtractor, IncrementalDetector, Scorer};
+
+// Re-exported so that downstream crates use the same versions in their APIs.
+pub use image;
+pub use ndarray;

@@ -1,0 +1,1 @@
+//! Examples only: run `cargo run --release --example qoe_fisvdd`.
