@@ -10,10 +10,12 @@ use crate::Result;
 
 /// At most this many rows enter the median heuristic.
 const MEDIAN_ROWS: usize = 1000;
-/// Bisection steps of the support-fraction rule.
-const BISECT_STEPS: usize = 6;
-/// Halvings or doublings tried to bracket the support-fraction target.
-const BRACKET_STEPS: usize = 12;
+/// Bisection steps of the support-fraction rule (final step `2^(1/64)`).
+const BISECT_STEPS: usize = 4;
+/// Steps tried to bracket the support-fraction target (a factor of 2^12).
+const BRACKET_STEPS: usize = 48;
+/// Bracketing step factor, `2^(1/4)`.
+const STEP: f64 = 1.189_207_115_002_721;
 
 impl FisvddValidParams {
     /// Fits a model: chooses `sigma` by the bandwidth rule, starts from the
@@ -75,64 +77,56 @@ impl FisvddValidParams {
         (model, false)
     }
 
-    /// The support-fraction rule (see [`Bandwidth::SupportFraction`]).
+    /// The support-fraction rule (see [`Bandwidth::SupportFraction`]): the
+    /// largest sigma whose support fraction reaches the target, found by
+    /// stepping from the median heuristic by factors of `2^(1/4)` until the
+    /// fraction crosses the target, then bisecting the last step in
+    /// log-sigma. Stepping from above matters: the fraction is only roughly
+    /// monotone in sigma and may hover near the target over a wide range.
     fn support_fraction_sigma<F: Float>(&self, x: ArrayView2<'_, F>, target: f64) -> Result<f64> {
         let n = x.nrows() as f64;
         let cap = ((target * n * 1.1).ceil() as usize) + 8;
-        let frac = |sigma: f64| {
+        let reaches = |sigma: f64| {
             let (m, stopped) = self.fit_sigma(x, sigma, Some(cap));
-            if stopped {
-                1.0
-            } else {
-                m.n_sv() as f64 / n
-            }
+            stopped || m.n_sv() as f64 >= target * n
         };
         let s0 = median_heuristic(x)?;
-        let f0 = frac(s0);
-        // bracket: lo has fraction >= target, hi has fraction < target
-        let (mut lo, mut hi) = (s0, s0);
-        let mut best = (s0, (f0 - target).abs());
-        if f0 >= target {
+        // lo reaches the target, hi does not
+        let (mut lo, mut hi) = if reaches(s0) {
+            let mut lo = s0;
             for _ in 0..BRACKET_STEPS {
-                hi *= 2.0;
-                let f = frac(hi);
-                if (f - target).abs() < best.1 {
-                    best = (hi, (f - target).abs());
+                let up = lo * STEP;
+                if !reaches(up) {
+                    return Ok(self.bisect(lo, up, &reaches));
                 }
-                if f < target {
-                    break;
-                }
-                lo = hi;
+                lo = up;
             }
+            return Ok(lo);
         } else {
-            for _ in 0..BRACKET_STEPS {
-                lo /= 2.0;
-                let f = frac(lo);
-                if (f - target).abs() < best.1 {
-                    best = (lo, (f - target).abs());
-                }
-                if f >= target {
-                    break;
-                }
-                hi = lo;
+            (s0 / STEP, s0)
+        };
+        for _ in 0..BRACKET_STEPS {
+            if reaches(lo) {
+                return Ok(self.bisect(lo, hi, &reaches));
             }
+            hi = lo;
+            lo /= STEP;
         }
+        Ok(lo)
+    }
+
+    /// Narrows `[lo, hi]` (lo reaches the target, hi does not) and returns
+    /// the final `lo`.
+    fn bisect(&self, mut lo: f64, mut hi: f64, reaches: &dyn Fn(f64) -> bool) -> f64 {
         for _ in 0..BISECT_STEPS {
-            if best.1 <= 0.005 {
-                break;
-            }
             let mid = (lo * hi).sqrt();
-            let f = frac(mid);
-            if (f - target).abs() < best.1 {
-                best = (mid, (f - target).abs());
-            }
-            if f >= target {
+            if reaches(mid) {
                 lo = mid;
             } else {
                 hi = mid;
             }
         }
-        Ok(best.0)
+        lo
     }
 }
 
