@@ -10,8 +10,9 @@ use crate::Result;
 
 /// At most this many rows enter the median heuristic.
 const MEDIAN_ROWS: usize = 1000;
-/// Bisection steps of the support-fraction rule (final step `2^(1/64)`).
-const BISECT_STEPS: usize = 4;
+/// Bisection steps of the support-fraction rule (final step `2^(1/16)`,
+/// 4 % in sigma: the fraction is flat near the target, finer steps only cost fits).
+const BISECT_STEPS: usize = 2;
 /// Steps tried to bracket the support-fraction target (a factor of 2^12).
 const BRACKET_STEPS: usize = 48;
 /// Bracketing step factor, `2^(1/4)`.
@@ -45,7 +46,7 @@ impl FisvddValidParams {
             Bandwidth::MedianHeuristic => median_heuristic(x)?,
             Bandwidth::SupportFraction(t) => self.support_fraction_sigma(x, t)?,
         };
-        Ok(self.fit_sigma(x, sigma, None).0)
+        Ok(self.fit_sigma(x, sigma, None, true).0)
     }
 
     /// Learns `x` with a given sigma; stops early (returning `true`) once the
@@ -55,8 +56,10 @@ impl FisvddValidParams {
         x: ArrayView2<'_, F>,
         sigma: f64,
         stop_above: Option<usize>,
+        probe_rows: bool,
     ) -> (Fisvdd<F>, bool) {
         let mut model = Fisvdd::start(x.row(0), sigma, self.clone());
+        model.probe_rows = probe_rows;
         let mut buf = Vec::with_capacity(x.ncols());
         for pass in 0..self.passes {
             for row in x.axis_iter(Axis(0)).skip(usize::from(pass == 0)) {
@@ -87,7 +90,7 @@ impl FisvddValidParams {
         let n = x.nrows() as f64;
         let cap = ((target * n * 1.1).ceil() as usize) + 8;
         let reaches = |sigma: f64| {
-            let (m, stopped) = self.fit_sigma(x, sigma, Some(cap));
+            let (m, stopped) = self.fit_sigma(x, sigma, Some(cap), false);
             stopped || m.n_sv() as f64 >= target * n
         };
         let s0 = median_heuristic(x)?;
@@ -197,4 +200,12 @@ pub fn median_heuristic<F: Float>(x: ArrayView2<'_, F>) -> Result<f64> {
         (lower + upper) / 2.0
     };
     Ok(median / std::f64::consts::SQRT_2)
+}
+
+impl<F: Float> oddframe::streaming::Fit<F> for FisvddValidParams {
+    type Model = Fisvdd<F>;
+
+    fn fit_detector(&self, x: ArrayView2<'_, F>) -> oddframe::Result<Fisvdd<F>> {
+        self.fit(x).map_err(Error::from)
+    }
 }

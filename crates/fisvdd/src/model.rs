@@ -56,6 +56,15 @@ pub struct Fisvdd<F: Float = f64> {
     pub(crate) opts: FisvddValidParams,
     changes: usize,
     refactorisations: usize,
+    /// The support vector the next drift check looks at.
+    probe: usize,
+    /// The last refactorisation failed (K(S,S) numerically singular).
+    refactor_failed: bool,
+    /// Row residual of the inverse right after the last refactorisation.
+    floor: f64,
+    /// Whether the O(m^2) inverse-row probe runs (off only inside the
+    /// bandwidth search, whose models are thrown away).
+    pub(crate) probe_rows: bool,
 }
 
 impl<F: Float> Fisvdd<F> {
@@ -75,6 +84,10 @@ impl<F: Float> Fisvdd<F> {
             opts,
             changes: 0,
             refactorisations: 0,
+            probe: 0,
+            refactor_failed: false,
+            floor: 0.0,
+            probe_rows: true,
         }
     }
 
@@ -223,7 +236,7 @@ impl<F: Float> Fisvdd<F> {
         self.shrink(removed);
         self.enforce_budget(removed);
         self.normalise();
-        self.maybe_refactor(x, &v, removed);
+        self.maybe_refactor(removed);
         Learned::Expanded {
             removed: removed.len() - before,
         }
@@ -306,23 +319,52 @@ impl<F: Float> Fisvdd<F> {
         self.alpha.extend(self.w.iter().map(|&w| w * self.l));
     }
 
-    /// Refactorises periodically, or at once when the new support vector's
-    /// similarity drifted from `L`.
-    fn maybe_refactor(&mut self, x: &[F], v: &[F], removed: &mut Vec<Vec<F>>) {
-        let mut due = self.changes >= self.opts.refactor_every.max(self.n_sv());
-        if !due {
-            // x is the last support vector unless shrinking removed it
-            let m = self.n_sv();
-            if m > v.len() && self.sv.row(m - 1) == x {
-                let f: F = v.iter().zip(&self.alpha).map(|(&a, &b)| a * b).sum::<F>()
-                    + self.alpha[m - 1];
-                due = ((f - self.l) / self.l).abs() > F::cast(self.opts.residual_tol);
+    /// Refactorises periodically, or at once when drift is found: after
+    /// every structural change the newest support vector must still score 0
+    /// (`|Q(s)| / L <= residual_tol`, O(m d)), and one support vector in
+    /// rotation has its row of `K(S,S) A^-1 - I` checked (O(m^2), like an
+    /// update) against `max(100 residual_tol, 100 r0)`, with `r0` the same
+    /// residual measured right after the last refactorisation (what the
+    /// conditioning of `K(S,S)` allows). Drift anywhere in the inverse is so
+    /// found within m changes.
+    fn maybe_refactor(&mut self, removed: &mut Vec<Vec<F>>) {
+        let m = self.n_sv();
+        self.probe = (self.probe + 1) % m;
+        let tol = self.opts.residual_tol;
+        let due = self.changes >= self.opts.refactor_every.max(m)
+            || (!self.refactor_failed
+                && (self.drifted(m - 1)
+                    || (self.probe_rows
+                        && self.row_residual(self.probe) > 100.0 * tol.max(self.floor))));
+        if due {
+            if self.refactor() {
+                self.shrink(removed);
+                self.normalise();
+            } else {
+                // keep the updated inverse; try again at the next period
+                self.refactor_failed = true;
             }
         }
-        if due && self.refactor() {
-            self.shrink(removed);
-            self.normalise();
-        }
+    }
+
+    /// Whether support vector `i` scores further from 0 than the tolerance.
+    fn drifted(&self, i: usize) -> bool {
+        let mut k = Vec::with_capacity(self.n_sv());
+        let q = self.q(self.sv.row(i), &mut k);
+        (q / self.l).abs() > F::cast(self.opts.residual_tol)
+    }
+
+    /// `max_j |(K(S,S) A^-1)_ij - delta_ij|`.
+    fn row_residual(&self, i: usize) -> f64 {
+        let mut k = Vec::with_capacity(self.n_sv());
+        self.sv.kernel(self.sv.row(i), self.neg_gamma, &mut k);
+        let kf: Vec<F> = k.iter().map(|&v| F::cast(v)).collect();
+        self.inv
+            .matvec(&kf)
+            .iter()
+            .enumerate()
+            .map(|(j, &v)| (v.as_f64() - if i == j { 1.0 } else { 0.0 }).abs())
+            .fold(0.0, f64::max)
     }
 
     /// Recomputes the inverse from the kernel matrix (Cholesky, in f64).
@@ -349,12 +391,14 @@ impl<F: Float> Fisvdd<F> {
         if inv.iter().any(|v| !v.is_finite()) {
             return false;
         }
+        self.refactor_failed = false;
         self.inv.set(m, |i, j| F::cast(inv[(i, j)]));
         self.w.clear();
         self.w
             .extend((0..m).map(|i| F::cast(inv.row(i).iter().sum::<f64>())));
         self.normalise();
         self.refactorisations += 1;
+        self.floor = self.row_residual(self.probe.min(m - 1));
         true
     }
 

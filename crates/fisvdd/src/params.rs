@@ -26,7 +26,7 @@ pub enum Bandwidth {
     ///
     /// The search steps down (or up) from the median heuristic by factors of
     /// `2^(1/4)` until the fraction reaches the target, then bisects that
-    /// step four times, and returns the largest sigma found whose fraction
+    /// step twice, and returns the largest sigma found whose fraction
     /// reaches the target. Cost: typically 8-14 fits, most of them at large
     /// sigma where fits are cheap; fits that overshoot the target by 10 %
     /// are stopped early.

@@ -6,6 +6,7 @@ pub mod float;
 pub mod frame;
 pub mod metrics;
 pub mod param_guard;
+pub mod streaming;
 pub mod threshold;
 pub mod traits;
 pub mod validate;
