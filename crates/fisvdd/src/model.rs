@@ -367,8 +367,9 @@ impl<F: Float> Fisvdd<F> {
             .fold(0.0, f64::max)
     }
 
-    /// Recomputes the inverse from the kernel matrix (Cholesky, in f64).
-    /// Returns false, keeping the current inverse, if the factorisation fails.
+    /// Recomputes the inverse from the kernel matrix (Cholesky in f64, LU
+    /// when rounding makes the matrix look indefinite). Returns false,
+    /// keeping the current inverse, if both fail.
     pub(crate) fn refactor(&mut self) -> bool {
         self.changes = 0;
         let m = self.n_sv();
@@ -383,11 +384,14 @@ impl<F: Float> Fisvdd<F> {
                 .sum();
             crate::kernel::exp_neg(g * d2)
         });
-        let Some(chol) = kmat.cholesky() else {
-            self.changes = 0;
-            return false;
+        let inv = match kmat.clone().cholesky() {
+            Some(chol) => chol.inverse(),
+            // numerically not positive definite: fall back to LU
+            None => match kmat.try_inverse() {
+                Some(inv) => inv,
+                None => return false,
+            },
         };
-        let inv = chol.inverse();
         if inv.iter().any(|v| !v.is_finite()) {
             return false;
         }
