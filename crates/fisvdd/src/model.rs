@@ -184,8 +184,7 @@ impl<F: Float> Fisvdd<F> {
 
     /// `Q(x)` for a sample already checked; `buf` is scratch space.
     fn q(&self, x: &[F], buf: &mut Vec<f64>) -> F {
-        self.sv.kernel(x, self.neg_gamma, buf);
-        let f: f64 = buf.iter().zip(&self.alpha).map(|(&k, &a)| k * a.as_f64()).sum();
+        let f = self.sv.weighted_sum(x, self.neg_gamma, &self.alpha, buf);
         self.l - F::cast(f)
     }
 
@@ -323,7 +322,7 @@ impl<F: Float> Fisvdd<F> {
     /// every structural change the newest support vector must still score 0
     /// (`|Q(s)| / L <= residual_tol`, O(m d)), and one support vector in
     /// rotation has its row of `K(S,S) A^-1 - I` checked (O(m^2), like an
-    /// update) against `max(100 residual_tol, 100 r0)`, with `r0` the same
+    /// update) against `max(10 residual_tol, 10 r0)`, with `r0` the same
     /// residual measured right after the last refactorisation (what the
     /// conditioning of `K(S,S)` allows). Drift anywhere in the inverse is so
     /// found within m changes.
@@ -335,7 +334,7 @@ impl<F: Float> Fisvdd<F> {
             || (!self.refactor_failed
                 && (self.drifted(m - 1)
                     || (self.probe_rows
-                        && self.row_residual(self.probe) > 100.0 * tol.max(self.floor))));
+                        && self.row_residual(self.probe) > 10.0 * tol.max(self.floor))));
         if due {
             if self.refactor() {
                 self.shrink(removed);

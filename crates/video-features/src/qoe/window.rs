@@ -91,6 +91,9 @@ impl Default for QoeWindower {
     }
 }
 
+/// Most windows one sample may belong to (`length / hop`).
+const MAX_OVERLAP: f64 = 10_000.0;
+
 /// Tolerance for comparing times that are sums of sample durations.
 const TIME_EPS: f64 = 1e-9;
 
@@ -105,6 +108,13 @@ impl QoeWindower {
         }
         if !(hop.is_finite() && hop > 0.0) {
             return Err(Error::invalid_parameter("hop", hop, "finite and > 0"));
+        }
+        if length / hop > MAX_OVERLAP {
+            return Err(Error::invalid_parameter(
+                "hop",
+                hop,
+                "at least length / 10,000 (each sample may fall in at most 10,000 windows)",
+            ));
         }
         Ok(Self {
             length,
@@ -183,10 +193,24 @@ impl FeatureExtractor<QoeSample> for QoeWindower {
         let mut out = Vec::new();
         // emit every window that the stream has now reached the end of
         while ws + self.length <= sample.end() + TIME_EPS {
-            if let Some(f) = self.features(ws, ws + self.length) {
-                out.push(f);
+            let first = self.buf.front().map_or(sample.time, |s| s.time);
+            let next = if first >= ws + self.length - TIME_EPS {
+                // a telemetry gap: jump to the first window holding a sample
+                ws + (((first - ws - self.length) / self.hop).floor() + 1.0) * self.hop
+            } else {
+                if let Some(f) = self.features(ws, ws + self.length) {
+                    out.push(f);
+                }
+                ws + self.hop
+            };
+            if next <= ws {
+                return Err(Error::invalid_parameter(
+                    "time",
+                    ws,
+                    "small enough that adding the hop changes it",
+                ));
             }
-            ws += self.hop;
+            ws = next;
             while let Some(front) = self.buf.front() {
                 if front.time >= ws - TIME_EPS {
                     break;
@@ -266,6 +290,22 @@ mod tests {
     }
 
     #[test]
+    fn long_gaps_cost_nothing() {
+        let mut w = QoeWindower::new(5.0, 1.0).unwrap();
+        let mut out = run(&mut w, &[QoeSample::per_second(0, 1.0, 1.0, false)]);
+        let mut s = QoeSample::per_second(0, 2.0, 1.0, false);
+        s.time = 1e12;
+        out.extend(w.push(&s).unwrap());
+        s.time += 5.0;
+        out.extend(w.push(&s).unwrap());
+        // [0, 5); then the five windows around 1e12 that hold a sample,
+        // without visiting the 1e12 empty ones in between
+        assert_eq!(out.len(), 7);
+        assert_eq!(out[0][0], 1.0);
+        assert!(out[1..].iter().all(|f| f[0] == 2.0));
+    }
+
+    #[test]
     fn gaps_skip_empty_windows() {
         let mut w = QoeWindower::new(1.0, 1.0).unwrap();
         let out = run(
@@ -294,5 +334,11 @@ mod tests {
         assert!(w.push(&s).is_err());
         assert!(QoeWindower::new(0.0, 1.0).is_err());
         assert!(QoeWindower::new(5.0, f64::NAN).is_err());
+        assert!(QoeWindower::new(5.0, 1e-9).is_err());
+        // time so large that the hop no longer moves it
+        let mut w = QoeWindower::new(1.0, 1.0).unwrap();
+        let mut s = QoeSample::per_second(0, 1.0, 1.0, false);
+        s.time = 1e17;
+        assert!(w.push(&s).is_err());
     }
 }

@@ -1,0 +1,1 @@
+//! Benchmarks only: run `cargo bench` from the workspace root.
