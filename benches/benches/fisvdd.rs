@@ -13,7 +13,10 @@ use oddframe::{Detector, ParamGuard};
 use video_features::qoe::{CsvTable, QoeTransform, Standardizer, FEATURE_NAMES};
 
 fn windows() -> Array2<f64> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/qoe/live_nflx_ii_train.csv");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/qoe/live_nflx_ii_train.csv"
+    );
     let raw = CsvTable::from_path(path)
         .and_then(|t| t.matrix(&FEATURE_NAMES))
         .expect("bundled QoE windows");

@@ -144,22 +144,21 @@ struct Prep {
 
 impl Prep {
     fn fit(o: &Options, raw: ArrayView2<'_, f64>) -> AnyResult<Self> {
-        let columns = o
-            .log1p
-            .iter()
-            .map(|(name, cap)| {
-                let column = o
-                    .features
-                    .iter()
-                    .position(|f| f == name)
-                    .ok_or_else(|| format!("--log1p column {name} is not among --features"))?;
-                Ok(ColumnTransform {
-                    column,
-                    cap: Some(*cap),
-                    log1p: true,
+        let columns =
+            o.log1p
+                .iter()
+                .map(|(name, cap)| {
+                    let column =
+                        o.features.iter().position(|f| f == name).ok_or_else(|| {
+                            format!("--log1p column {name} is not among --features")
+                        })?;
+                    Ok(ColumnTransform {
+                        column,
+                        cap: Some(*cap),
+                        log1p: true,
+                    })
                 })
-            })
-            .collect::<AnyResult<Vec<_>>>()?;
+                .collect::<AnyResult<Vec<_>>>()?;
         let transform = QoeTransform::new(o.features.len(), columns)?;
         let scaler = Standardizer::fit(transform.apply(raw)?.view())?;
         Ok(Self { transform, scaler })
@@ -183,10 +182,7 @@ fn labels(o: &Options, t: &CsvTable) -> AnyResult<Vec<bool>> {
 }
 
 fn fit(o: &Options, x: ArrayView2<'_, f64>) -> AnyResult<Fisvdd> {
-    Ok(FisvddParams::new()
-        .bandwidth(o.bandwidth)
-        .check()?
-        .fit(x)?)
+    Ok(FisvddParams::new().bandwidth(o.bandwidth).check()?.fit(x)?)
 }
 
 /// Median microseconds per window of batched scoring over `x`.
@@ -226,7 +222,11 @@ fn split(o: &Options) -> AnyResult<()> {
     let at = metrics::at_threshold(&y, &scores, threshold.value())?;
     let anomalies = y.iter().filter(|&&l| l).count();
     println!("FISVDD on streaming-QoE windows");
-    println!("  train          {} ({} windows)", o.train.display(), xtr.nrows());
+    println!(
+        "  train          {} ({} windows)",
+        o.train.display(),
+        xtr.nrows()
+    );
     println!(
         "  test           {} ({} windows, {} anomalous)",
         o.test.display(),

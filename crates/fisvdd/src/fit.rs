@@ -89,13 +89,19 @@ impl FisvddValidParams {
     fn support_fraction_sigma<F: Float>(&self, x: ArrayView2<'_, F>, target: f64) -> Result<f64> {
         let n = x.nrows() as f64;
         let cap = ((target * n * 1.1).ceil() as usize) + 8;
-        let reaches = |sigma: f64| {
+        let frac = |sigma: f64| {
             let (m, stopped) = self.fit_sigma(x, sigma, Some(cap), false);
-            stopped || m.n_sv() as f64 >= target * n
+            if stopped {
+                1.0
+            } else {
+                m.n_sv() as f64 / n
+            }
         };
+        let reaches = |sigma: f64| frac(sigma) >= target;
         let s0 = median_heuristic(x)?;
-        // lo reaches the target, hi does not
-        let (mut lo, mut hi) = if reaches(s0) {
+        let f0 = frac(s0);
+        if f0 >= target {
+            // lo reaches the target; step up until it does not
             let mut lo = s0;
             for _ in 0..BRACKET_STEPS {
                 let up = lo * STEP;
@@ -105,17 +111,24 @@ impl FisvddValidParams {
                 lo = up;
             }
             return Ok(lo);
-        } else {
-            (s0 / STEP, s0)
-        };
+        }
+        // step down; below some sigma every sample is an outlier and the
+        // fraction falls again, so give up once it has halved from its best
+        let (mut hi, mut best) = (s0, (s0, f0));
         for _ in 0..BRACKET_STEPS {
-            if reaches(lo) {
+            let lo = hi / STEP;
+            let f = frac(lo);
+            if f >= target {
                 return Ok(self.bisect(lo, hi, &reaches));
             }
+            if f > best.1 {
+                best = (lo, f);
+            } else if f < best.1 / 2.0 {
+                break;
+            }
             hi = lo;
-            lo /= STEP;
         }
-        Ok(lo)
+        Ok(best.0)
     }
 
     /// Narrows `[lo, hi]` (lo reaches the target, hi does not) and returns

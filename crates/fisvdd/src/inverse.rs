@@ -1,18 +1,19 @@
-//! The inverse of the support vectors' kernel matrix, stored with spare
-//! capacity so that the block updates run in place without reallocating.
+//! Symmetric matrices with spare capacity, so that growing and shrinking
+//! them by one row and column runs in place: the kernel matrix of the
+//! support vectors and its inverse (with the block updates of Lemmas 2, 3).
 
 use ndarray::Array2;
 use oddframe::Float;
 
 /// A symmetric `m x m` matrix in a row-major buffer of stride `cap >= m`.
 #[derive(Debug, Clone)]
-pub(crate) struct Inverse<F> {
+pub(crate) struct SymMatrix<F> {
     data: Vec<F>,
     cap: usize,
     m: usize,
 }
 
-impl<F: Float> Inverse<F> {
+impl<F: Float> SymMatrix<F> {
     /// The 1 x 1 matrix `[1]`.
     pub(crate) fn one() -> Self {
         Self {
@@ -81,18 +82,49 @@ impl<F: Float> Inverse<F> {
             let dst = if r < i { r } else { r - 1 };
             // row r without column i, down-dated, moved to row dst
             let src = r * cap;
-            for s in 0..i {
-                self.data[src + s] -= cr * c[s];
+            let row = &mut self.data[src..src + m];
+            for (v, &cs) in row.iter_mut().zip(&c) {
+                *v -= cr * cs;
             }
-            for s in i + 1..m {
-                self.data[src + s - 1] = self.data[src + s] - cr * c[s];
-            }
+            row.copy_within(i + 1..m, i);
             if dst != r {
                 self.data.copy_within(src..src + m - 1, dst * cap);
             }
         }
         self.m = m - 1;
         c
+    }
+
+    /// Appends a row and column `[v; diag]` (no update of the rest).
+    pub(crate) fn append(&mut self, v: &[F], diag: F) {
+        let m = self.m;
+        self.grow(m + 1);
+        let cap = self.cap;
+        for (i, &vi) in v.iter().enumerate().take(m) {
+            self.data[i * cap + m] = vi;
+            self.data[m * cap + i] = vi;
+        }
+        self.data[m * cap + m] = diag;
+        self.m = m + 1;
+    }
+
+    /// Deletes row and column `i` (no update of the rest).
+    pub(crate) fn delete(&mut self, i: usize) {
+        let (m, cap) = (self.m, self.cap);
+        for r in (0..m).filter(|&r| r != i) {
+            let dst = if r < i { r } else { r - 1 };
+            let src = r * cap;
+            self.data.copy_within(src + i + 1..src + m, src + i);
+            if dst != r {
+                self.data.copy_within(src..src + m - 1, dst * cap);
+            }
+        }
+        self.m = m - 1;
+    }
+
+    /// Element `(i, j)`.
+    pub(crate) fn get(&self, i: usize, j: usize) -> F {
+        self.data[i * self.cap + j]
     }
 
     /// Replaces the contents with an `m x m` matrix given element-wise.
@@ -117,18 +149,31 @@ mod tests {
 
     #[test]
     fn expand_then_remove_is_the_identity() {
-        let mut a = Inverse::<f64>::one();
+        let mut a = SymMatrix::<f64>::one();
         // A = [[1, .5], [.5, 1]]: p = [.5], beta = .75
         a.expand(&[0.5], 0.75);
         let want = [[4.0 / 3.0, -2.0 / 3.0], [-2.0 / 3.0, 4.0 / 3.0]];
-        for i in 0..2 {
-            for j in 0..2 {
-                assert!((a.row(i)[j] - want[i][j]).abs() < 1e-12);
+        for (i, want_row) in want.iter().enumerate() {
+            for (got, w) in a.row(i).iter().zip(want_row) {
+                assert!((got - w).abs() < 1e-12);
             }
         }
         let c = a.remove(1);
         assert_eq!(c.len(), 2);
         assert_eq!(a.dim(), 1);
         assert!((a.row(0)[0] - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn append_and_delete_keep_the_other_entries() {
+        let mut k = SymMatrix::<f64>::one();
+        k.append(&[0.5], 1.0);
+        k.append(&[0.25, 0.75], 1.0);
+        k.delete(1);
+        assert_eq!(k.dim(), 2);
+        assert_eq!(
+            (k.get(0, 0), k.get(0, 1), k.get(1, 0), k.get(1, 1)),
+            (1.0, 0.25, 0.25, 1.0)
+        );
     }
 }

@@ -11,7 +11,7 @@
 use oddframe::Float;
 
 /// `ln 2` split in a high part exact in 32 bits and a low correction.
-const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
+const LN2_HI: f64 = 6.931_471_803_691_238e-1;
 const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 /// Below this, `exp` is under the smallest normal f64 and is returned as 0.
 const EXP_MIN: f64 = -708.0;
@@ -104,7 +104,8 @@ impl<F: Float> SupportSet<F> {
             let cap = (self.cap * 2).max(16);
             let mut cols = vec![F::zero(); self.d * cap];
             for j in 0..self.d {
-                cols[j * cap..j * cap + n].copy_from_slice(&self.cols[j * self.cap..j * self.cap + n]);
+                cols[j * cap..j * cap + n]
+                    .copy_from_slice(&self.cols[j * self.cap..j * self.cap + n]);
             }
             self.cols = cols;
             self.cap = cap;

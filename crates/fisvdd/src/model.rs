@@ -6,7 +6,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use oddframe::validate::{check_matrix, check_sample};
 use oddframe::{Detector, Error, Float, IncrementalDetector};
 
-use crate::inverse::Inverse;
+use crate::inverse::SymMatrix;
 use crate::kernel::SupportSet;
 use crate::params::FisvddValidParams;
 use crate::Result;
@@ -46,8 +46,10 @@ pub struct Fisvdd<F: Float = f64> {
     neg_gamma: f64,
     /// The support vectors.
     pub(crate) sv: SupportSet<F>,
-    /// Symmetric inverse of the kernel matrix.
-    inv: Inverse<F>,
+    /// The kernel matrix `K(S, S)`.
+    kmat: SymMatrix<F>,
+    /// Its inverse, updated by Lemmas 2 and 3.
+    inv: SymMatrix<F>,
     /// `A^-1 e` (unnormalised weights).
     w: Vec<F>,
     /// Normalised weights.
@@ -56,14 +58,14 @@ pub struct Fisvdd<F: Float = f64> {
     pub(crate) opts: FisvddValidParams,
     changes: usize,
     refactorisations: usize,
-    /// The support vector the next drift check looks at.
-    probe: usize,
+    /// State of the generator of random-sign probe vectors (xorshift64).
+    probe: u64,
     /// The last refactorisation failed (K(S,S) numerically singular).
     refactor_failed: bool,
-    /// Row residual of the inverse right after the last refactorisation.
+    /// Probe residual right after the last refactorisation.
     floor: f64,
-    /// Whether the O(m^2) inverse-row probe runs (off only inside the
-    /// bandwidth search, whose models are thrown away).
+    /// Whether the O(m^2) inverse probe runs (off only inside the bandwidth
+    /// search, whose models are thrown away).
     pub(crate) probe_rows: bool,
 }
 
@@ -77,14 +79,15 @@ impl<F: Float> Fisvdd<F> {
             sigma: F::cast(sigma),
             neg_gamma: -1.0 / (2.0 * sigma * sigma),
             sv,
-            inv: Inverse::one(),
+            kmat: SymMatrix::one(),
+            inv: SymMatrix::one(),
             w: vec![F::one()],
             alpha: vec![F::one()],
             l: F::one(),
             opts,
             changes: 0,
             refactorisations: 0,
-            probe: 0,
+            probe: 0x9E37_79B9_7F4A_7C15,
             refactor_failed: false,
             floor: 0.0,
             probe_rows: true,
@@ -93,6 +96,7 @@ impl<F: Float> Fisvdd<F> {
 
     /// Rebuilds a model from support vectors and the kernel width, computing
     /// the inverse from scratch (used when loading).
+    #[cfg(feature = "serde")]
     pub(crate) fn from_support(
         sv: Vec<F>,
         n_features: usize,
@@ -105,7 +109,11 @@ impl<F: Float> Fisvdd<F> {
             ));
         }
         let mut m = Self::start(ArrayView1::from(&sv[..n_features]), sigma, opts);
+        let mut k = Vec::new();
         for row in sv.chunks_exact(n_features).skip(1) {
+            m.sv.kernel(row, m.neg_gamma, &mut k);
+            let kf: Vec<F> = k.iter().map(|&v| F::cast(v)).collect();
+            m.kmat.append(&kf, F::one());
             m.sv.push(row);
         }
         m.w = vec![F::zero(); m.sv.len()];
@@ -246,10 +254,11 @@ impl<F: Float> Fisvdd<F> {
     fn expand(&mut self, x: &[F], v: &[F]) -> bool {
         let p = self.inv.matvec(v);
         let beta = F::one() - v.iter().zip(&p).map(|(&a, &b)| a * b).sum::<F>();
-        if !(beta > F::epsilon() * F::cast(16.0)) {
+        if beta.is_nan() || beta <= F::epsilon() * F::cast(16.0) {
             return false;
         }
         self.inv.expand(&p, beta);
+        self.kmat.append(v, F::one());
         let sum_p: F = p.iter().copied().sum();
         let scale = (sum_p - F::one()) / beta;
         for (wi, &pi) in self.w.iter_mut().zip(&p) {
@@ -264,34 +273,41 @@ impl<F: Float> Fisvdd<F> {
     /// Lemma 3: removes support vector `i` and down-dates the inverse.
     fn remove(&mut self, i: usize) -> Vec<F> {
         let c = self.inv.remove(i);
+        self.kmat.delete(i);
+        // the set's conditioning changed: the last baseline no longer applies
+        self.floor = 0.0;
         let d = c[i];
         let wi = self.w[i];
         for (j, wj) in self.w.iter_mut().enumerate() {
             *wj -= c[j] * wi / d;
         }
         self.w.remove(i);
-        self.alpha.remove(i);
         self.changes += 1;
         self.sv.remove(i)
     }
 
-    /// Removes the most negative weight while any weight is negative.
+    /// Removes the smallest weight while any weight is not positive.
     fn shrink(&mut self, removed: &mut Vec<Vec<F>>) {
         while self.n_sv() > 1 {
-            let (i, &wmin) = match self
-                .w
-                .iter()
-                .enumerate()
-                .min_by(|a, b| a.1.partial_cmp(b.1).unwrap_or(std::cmp::Ordering::Equal))
-            {
-                Some(x) => x,
-                None => return,
-            };
-            if wmin >= F::zero() {
+            let i = self.smallest_weight();
+            // a zero weight contributes nothing and makes K(S,S) singular
+            if self.w[i] > F::zero() {
                 return;
             }
             removed.push(self.remove(i));
         }
+    }
+
+    /// Index of the smallest unnormalised weight, NaN counting as smallest.
+    fn smallest_weight(&self) -> usize {
+        let key = |w: F| if w.is_nan() { F::neg_infinity() } else { w };
+        let mut best = 0;
+        for (i, &w) in self.w.iter().enumerate() {
+            if key(w) < key(self.w[best]) {
+                best = i;
+            }
+        }
+        best
     }
 
     /// Drops the smallest weights while the budget is exceeded.
@@ -300,12 +316,7 @@ impl<F: Float> Fisvdd<F> {
             return;
         };
         while self.n_sv() > budget {
-            let i = self
-                .w
-                .iter()
-                .enumerate()
-                .min_by(|a, b| a.1.partial_cmp(b.1).unwrap_or(std::cmp::Ordering::Equal))
-                .map_or(0, |x| x.0);
+            let i = self.smallest_weight();
             self.remove(i);
             self.shrink(removed);
         }
@@ -320,21 +331,20 @@ impl<F: Float> Fisvdd<F> {
 
     /// Refactorises periodically, or at once when drift is found: after
     /// every structural change the newest support vector must still score 0
-    /// (`|Q(s)| / L <= residual_tol`, O(m d)), and one support vector in
-    /// rotation has its row of `K(S,S) A^-1 - I` checked (O(m^2), like an
-    /// update) against `max(10 residual_tol, 10 r0)`, with `r0` the same
-    /// residual measured right after the last refactorisation (what the
-    /// conditioning of `K(S,S)` allows). Drift anywhere in the inverse is so
-    /// found within m changes.
+    /// (`|Q(s)| / L <= residual_tol`, O(m d)), and `K(S,S) A^-1 - I` is
+    /// applied to a vector of random signs (two O(m^2) products with the
+    /// stored kernel matrix, like an update); the largest entry of the result
+    /// must stay below `max(10 residual_tol, 10 r0)`, with `r0` the same
+    /// probe right after the last refactorisation (what the conditioning of
+    /// `K(S,S)` allows). Random signs make a drifted entry anywhere in the
+    /// inverse visible in the probe.
     fn maybe_refactor(&mut self, removed: &mut Vec<Vec<F>>) {
         let m = self.n_sv();
-        self.probe = (self.probe + 1) % m;
         let tol = self.opts.residual_tol;
         let due = self.changes >= self.opts.refactor_every.max(m)
             || (!self.refactor_failed
                 && (self.drifted(m - 1)
-                    || (self.probe_rows
-                        && self.row_residual(self.probe) > 10.0 * tol.max(self.floor))));
+                    || (self.probe_rows && self.probe_residual() > 10.0 * tol.max(self.floor))));
         if due {
             if self.refactor() {
                 self.shrink(removed);
@@ -353,17 +363,52 @@ impl<F: Float> Fisvdd<F> {
         (q / self.l).abs() > F::cast(self.opts.residual_tol)
     }
 
-    /// `max_j |(K(S,S) A^-1)_ij - delta_ij|`.
-    fn row_residual(&self, i: usize) -> f64 {
-        let mut k = Vec::with_capacity(self.n_sv());
-        self.sv.kernel(self.sv.row(i), self.neg_gamma, &mut k);
-        let kf: Vec<F> = k.iter().map(|&v| F::cast(v)).collect();
-        self.inv
-            .matvec(&kf)
+    /// Sets with at most this many support vectors get the exact residual.
+    const EXACT_PROBE: usize = 16;
+
+    /// An estimate of `max |K(S,S) A^-1 - I|`: exact for small sets
+    /// (O(m^3), at most 16^3), otherwise `max |(K(S,S) A^-1 - I) z|` over two
+    /// fresh vectors `z` of random signs (O(m^2)).
+    fn probe_residual(&mut self) -> f64 {
+        let m = self.n_sv();
+        if m <= Self::EXACT_PROBE {
+            // A^-1 is symmetric: its row j is its column j
+            return (0..m)
+                .map(|j| {
+                    let target = |i: usize| if i == j { F::one() } else { F::zero() };
+                    self.residual_of(self.inv.row(j), target)
+                })
+                .fold(0.0, f64::max);
+        }
+        let mut worst = 0.0f64;
+        for _ in 0..2 {
+            let z: Vec<F> = (0..m).map(|_| self.random_sign()).collect();
+            let y = self.inv.matvec(&z);
+            worst = worst.max(self.residual_of(&y, |i| z[i]));
+        }
+        worst
+    }
+
+    /// `max_i |(K(S,S) y)_i - target(i)|`.
+    fn residual_of(&self, y: &[F], target: impl Fn(usize) -> F) -> f64 {
+        self.kmat
+            .matvec(y)
             .iter()
             .enumerate()
-            .map(|(j, &v)| (v.as_f64() - if i == j { 1.0 } else { 0.0 }).abs())
+            .map(|(i, &v)| (v - target(i)).as_f64().abs())
             .fold(0.0, f64::max)
+    }
+
+    /// +1 or -1 from an xorshift64 generator.
+    fn random_sign(&mut self) -> F {
+        self.probe ^= self.probe << 13;
+        self.probe ^= self.probe >> 7;
+        self.probe ^= self.probe << 17;
+        if self.probe & 1 == 1 {
+            F::one()
+        } else {
+            -F::one()
+        }
     }
 
     /// Recomputes the inverse from the kernel matrix (Cholesky in f64, LU
@@ -372,17 +417,7 @@ impl<F: Float> Fisvdd<F> {
     pub(crate) fn refactor(&mut self) -> bool {
         self.changes = 0;
         let m = self.n_sv();
-        let k = self.n_features;
-        let g = self.neg_gamma;
-        let kmat = nalgebra::DMatrix::<f64>::from_fn(m, m, |i, j| {
-            let d2: f64 = (0..k)
-                .map(|t| {
-                    let d = (self.sv.row(i)[t] - self.sv.row(j)[t]).as_f64();
-                    d * d
-                })
-                .sum();
-            crate::kernel::exp_neg(g * d2)
-        });
+        let kmat = nalgebra::DMatrix::<f64>::from_fn(m, m, |i, j| self.kmat.get(i, j).as_f64());
         let inv = match kmat.clone().cholesky() {
             Some(chol) => chol.inverse(),
             // numerically not positive definite: fall back to LU
@@ -401,7 +436,7 @@ impl<F: Float> Fisvdd<F> {
             .extend((0..m).map(|i| F::cast(inv.row(i).iter().sum::<f64>())));
         self.normalise();
         self.refactorisations += 1;
-        self.floor = self.row_residual(self.probe.min(m - 1));
+        self.floor = self.probe_residual();
         true
     }
 

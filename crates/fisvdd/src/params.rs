@@ -27,7 +27,9 @@ pub enum Bandwidth {
     /// The search steps down (or up) from the median heuristic by factors of
     /// `2^(1/4)` until the fraction reaches the target, then bisects that
     /// step twice, and returns the largest sigma found whose fraction
-    /// reaches the target. Cost: typically 8-14 fits, most of them at large
+    /// reaches the target. When no sigma reaches it (below some sigma every
+    /// sample is too far from the others to be learned), the sigma with the
+    /// largest fraction seen is used. Cost: typically 8-14 fits, most of them at large
     /// sigma where fits are cheap; fits that overshoot the target by 10 %
     /// are stopped early.
     SupportFraction(f64),
@@ -189,11 +191,7 @@ impl ParamGuard for FisvddParams {
                 return Err(Error::invalid_parameter("sigma", s, "finite and > 0"))
             }
             Bandwidth::SupportFraction(f) if !(f > 0.0 && f < 1.0) => {
-                return Err(Error::invalid_parameter(
-                    "support_fraction",
-                    f,
-                    "in (0, 1)",
-                ))
+                return Err(Error::invalid_parameter("support_fraction", f, "in (0, 1)"))
             }
             _ => {}
         }

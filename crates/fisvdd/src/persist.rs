@@ -152,7 +152,9 @@ impl<F: Float> Fisvdd<F> {
                 )));
             }
             if let Some(j) = row.iter().position(|v| !v.is_finite()) {
-                return Err(invalid(format!("support vector {i} feature {j} is not finite")));
+                return Err(invalid(format!(
+                    "support vector {i} feature {j} is not finite"
+                )));
             }
             flat.extend(row.iter().map(|&v| F::cast(v)));
         }
@@ -167,11 +169,10 @@ impl<F: Float> Fisvdd<F> {
         let mut model = Fisvdd::from_support(flat, n_features, m.sigma, opts)?;
         model.set_weights(&m.weights, m.boundary);
         let q = model.score_unchecked(model.support_vectors());
-        if let Some((i, v)) = q
-            .iter()
-            .enumerate()
-            .find(|(_, v)| !(v.as_f64().abs() <= CONSISTENCY_TOL * m.boundary))
-        {
+        if let Some((i, v)) = q.iter().enumerate().find(|(_, v)| {
+            let off = v.as_f64().abs();
+            off.is_nan() || off > CONSISTENCY_TOL * m.boundary
+        }) {
             return Err(invalid(format!(
                 "support vector {i} scores {v}, not 0: weights and boundary do not solve K(S,S) alpha = L e"
             )));

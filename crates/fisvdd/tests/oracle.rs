@@ -16,6 +16,7 @@
 //! near-duplicates merged and their weights summed: they must be equal,
 //! weights within 1e-6, except for LIBSVM groups whose total coefficient is
 //! below 1e-6.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use fisvdd::FisvddParams;
 use ndarray::Array2;
@@ -49,8 +50,14 @@ fn converged_fisvdd_equals_libsvm_hard_margin_svdd() {
             .fit(train.view())
             .unwrap();
         let l = model.boundary();
-        assert!((l - rho).abs() <= 1e-6 * rho, "sigma {sigma}: L {l} vs rho {rho}");
-        assert!((l - objective).abs() <= 1e-6 * rho, "sigma {sigma}: objective");
+        assert!(
+            (l - rho).abs() <= 1e-6 * rho,
+            "sigma {sigma}: L {l} vs rho {rho}"
+        );
+        assert!(
+            (l - objective).abs() <= 1e-6 * rho,
+            "sigma {sigma}: objective"
+        );
 
         let q = model.score(held.view()).unwrap();
         let dec: Vec<f64> = serde_json::from_value(fit["decision_held_out"].clone()).unwrap();
@@ -59,7 +66,10 @@ fn converged_fisvdd_equals_libsvm_hard_margin_svdd() {
             .zip(&dec)
             .map(|(q, d)| (q + d).abs())
             .fold(0.0, f64::max);
-        assert!(worst <= 1e-6 * rho, "sigma {sigma}: decision off by {worst:e}");
+        assert!(
+            worst <= 1e-6 * rho,
+            "sigma {sigma}: decision off by {worst:e}"
+        );
 
         // support sets, with near-duplicate rows (K > 1 - 1e-8, which
         // FISVDD learns once) merged and their weights summed: ours must be
@@ -68,7 +78,11 @@ fn converged_fisvdd_equals_libsvm_hard_margin_svdd() {
             let xi = train.row(i);
             (0..train.nrows())
                 .find(|&j| {
-                    let d2: f64 = xi.iter().zip(train.row(j)).map(|(a, b)| (a - b).powi(2)).sum();
+                    let d2: f64 = xi
+                        .iter()
+                        .zip(train.row(j))
+                        .map(|(a, b)| (a - b).powi(2))
+                        .sum();
                     (-d2 / (2.0 * sigma * sigma)).exp() > 1.0 - 1e-8
                 })
                 .unwrap()
@@ -80,20 +94,31 @@ fn converged_fisvdd_equals_libsvm_hard_margin_svdd() {
             *theirs.entry(group(i)).or_default() += c;
         }
         let mut ours = std::collections::BTreeMap::<usize, f64>::new();
-        for (s, &a) in model.support_vectors().rows().into_iter().zip(model.weights()) {
+        for (s, &a) in model
+            .support_vectors()
+            .rows()
+            .into_iter()
+            .zip(model.weights())
+        {
             let i = train.rows().into_iter().position(|r| r == s).unwrap();
             *ours.entry(group(i)).or_default() += a;
         }
         for (g, a) in &ours {
             let c = theirs.get(g).copied().unwrap_or(0.0);
-            assert!((a - c).abs() <= 1e-6, "sigma {sigma}: weight of group {g}: {a} vs {c}");
+            assert!(
+                (a - c).abs() <= 1e-6,
+                "sigma {sigma}: weight of group {g}: {a} vs {c}"
+            );
         }
         let dropped: Vec<f64> = theirs
             .iter()
             .filter(|(g, _)| !ours.contains_key(g))
             .map(|(_, &c)| c)
             .collect();
-        assert!(dropped.iter().all(|&c| c < 1e-6), "sigma {sigma}: dropped {dropped:?}");
+        assert!(
+            dropped.iter().all(|&c| c < 1e-6),
+            "sigma {sigma}: dropped {dropped:?}"
+        );
     }
 }
 

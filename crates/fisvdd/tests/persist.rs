@@ -1,5 +1,6 @@
 //! Saving and loading: round trips, the committed schema-1 file, and a
 //! corpus of corrupt and foreign files that must all be errors.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 #![cfg(feature = "serde")]
 
 use fisvdd::{Fisvdd, FisvddError, FisvddParams};
@@ -21,7 +22,13 @@ fn load(v: &Value) -> Result<Fisvdd, FisvddError> {
 fn the_schema_1_file_loads_and_its_support_vectors_lie_on_the_boundary() {
     let m = Fisvdd::<f64>::load_json(SCHEMA1.as_bytes()).unwrap();
     assert_eq!(m.n_features(), 6);
-    assert_eq!(m.n_sv(), schema1()["model"]["support_vectors"].as_array().unwrap().len());
+    assert_eq!(
+        m.n_sv(),
+        schema1()["model"]["support_vectors"]
+            .as_array()
+            .unwrap()
+            .len()
+    );
     let q = m.score(m.support_vectors()).unwrap();
     assert!(q.iter().all(|v| v.abs() < 1e-8 * m.boundary()), "{q:?}");
     // saving again writes the same model
@@ -34,7 +41,12 @@ fn the_schema_1_file_loads_and_its_support_vectors_lie_on_the_boundary() {
 #[test]
 fn f32_models_round_trip_exactly() {
     let x = Array2::from_shape_fn((40, 3), |(i, j)| ((i * 7 + j * 3) % 11) as f32 / 3.0);
-    let m = FisvddParams::new().sigma(1.0).check().unwrap().fit(x.view()).unwrap();
+    let m = FisvddParams::new()
+        .sigma(1.0)
+        .check()
+        .unwrap()
+        .fit(x.view())
+        .unwrap();
     let dir = std::env::temp_dir().join(format!("fisvdd-persist-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("m.json");
@@ -44,62 +56,125 @@ fn f32_models_round_trip_exactly() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A change to a valid model file.
+type Mutation = Box<dyn Fn(&mut Value)>;
+
 /// Each entry: a description and a mutation of the valid schema-1 file.
-fn corruptions() -> Vec<(&'static str, Box<dyn Fn(&mut Value)>)> {
+fn corruptions() -> Vec<(&'static str, Mutation)> {
     vec![
-        ("foreign format", Box::new(|v| v["format"] = json!("oddframe.ocsvm"))),
+        (
+            "foreign format",
+            Box::new(|v| v["format"] = json!("oddframe.ocsvm")),
+        ),
         ("future schema", Box::new(|v| v["schema"] = json!(99))),
         ("schema 0", Box::new(|v| v["schema"] = json!(0))),
-        ("no model", Box::new(|v| v.as_object_mut().unwrap().remove("model").map(|_| ()).unwrap())),
-        ("unknown field", Box::new(|v| v["model"]["extra"] = json!(1))),
+        (
+            "no model",
+            Box::new(|v| {
+                v.as_object_mut()
+                    .unwrap()
+                    .remove("model")
+                    .map(|_| ())
+                    .unwrap()
+            }),
+        ),
+        (
+            "unknown field",
+            Box::new(|v| v["model"]["extra"] = json!(1)),
+        ),
         ("zero features", Box::new(|v| v["n_features"] = json!(0))),
-        ("wrong feature count", Box::new(|v| v["n_features"] = json!(5))),
-        ("short support vector", Box::new(|v| {
-            v["model"]["support_vectors"][0].as_array_mut().unwrap().pop();
-        })),
-        ("no support vectors", Box::new(|v| {
-            v["model"]["support_vectors"] = json!([]);
-            v["model"]["weights"] = json!([]);
-        })),
-        ("non-numeric feature", Box::new(|v| v["model"]["support_vectors"][0][0] = json!("NaN"))),
-        ("missing weight", Box::new(|v| {
-            v["model"]["weights"].as_array_mut().unwrap().pop();
-        })),
-        ("negative weight", Box::new(|v| {
-            let w = v["model"]["weights"][0].as_f64().unwrap();
-            v["model"]["weights"][0] = json!(-w);
-        })),
-        ("weights not summing to one", Box::new(|v| {
-            let w = v["model"]["weights"][0].as_f64().unwrap();
-            v["model"]["weights"][0] = json!(w * 1.5);
-        })),
-        ("swapped weights", Box::new(|v| {
-            let w = v["model"]["weights"].as_array_mut().unwrap();
-            let (a, b) = (w[0].clone(), w[1].clone());
-            if a == b {
-                w[0] = json!(a.as_f64().unwrap() * 0.9);
-                w[1] = json!(b.as_f64().unwrap() * 1.1);
-            } else {
-                w[0] = b;
-                w[1] = a;
-            }
-        })),
-        ("moved support vector", Box::new(|v| {
-            let s = v["model"]["support_vectors"][0][1].as_f64().unwrap();
-            v["model"]["support_vectors"][0][1] = json!(s + 0.5);
-        })),
-        ("tampered boundary", Box::new(|v| {
-            let l = v["model"]["boundary"].as_f64().unwrap();
-            v["model"]["boundary"] = json!(l * 1.01);
-        })),
-        ("boundary above one", Box::new(|v| v["model"]["boundary"] = json!(1.5))),
+        (
+            "wrong feature count",
+            Box::new(|v| v["n_features"] = json!(5)),
+        ),
+        (
+            "short support vector",
+            Box::new(|v| {
+                v["model"]["support_vectors"][0]
+                    .as_array_mut()
+                    .unwrap()
+                    .pop();
+            }),
+        ),
+        (
+            "no support vectors",
+            Box::new(|v| {
+                v["model"]["support_vectors"] = json!([]);
+                v["model"]["weights"] = json!([]);
+            }),
+        ),
+        (
+            "non-numeric feature",
+            Box::new(|v| v["model"]["support_vectors"][0][0] = json!("NaN")),
+        ),
+        (
+            "missing weight",
+            Box::new(|v| {
+                v["model"]["weights"].as_array_mut().unwrap().pop();
+            }),
+        ),
+        (
+            "negative weight",
+            Box::new(|v| {
+                let w = v["model"]["weights"][0].as_f64().unwrap();
+                v["model"]["weights"][0] = json!(-w);
+            }),
+        ),
+        (
+            "weights not summing to one",
+            Box::new(|v| {
+                let w = v["model"]["weights"][0].as_f64().unwrap();
+                v["model"]["weights"][0] = json!(w * 1.5);
+            }),
+        ),
+        (
+            "swapped weights",
+            Box::new(|v| {
+                let w = v["model"]["weights"].as_array_mut().unwrap();
+                let (a, b) = (w[0].clone(), w[1].clone());
+                if a == b {
+                    w[0] = json!(a.as_f64().unwrap() * 0.9);
+                    w[1] = json!(b.as_f64().unwrap() * 1.1);
+                } else {
+                    w[0] = b;
+                    w[1] = a;
+                }
+            }),
+        ),
+        (
+            "moved support vector",
+            Box::new(|v| {
+                let s = v["model"]["support_vectors"][0][1].as_f64().unwrap();
+                v["model"]["support_vectors"][0][1] = json!(s + 0.5);
+            }),
+        ),
+        (
+            "tampered boundary",
+            Box::new(|v| {
+                let l = v["model"]["boundary"].as_f64().unwrap();
+                v["model"]["boundary"] = json!(l * 1.01);
+            }),
+        ),
+        (
+            "boundary above one",
+            Box::new(|v| v["model"]["boundary"] = json!(1.5)),
+        ),
         ("zero sigma", Box::new(|v| v["model"]["sigma"] = json!(0.0))),
-        ("other sigma", Box::new(|v| v["model"]["sigma"] = json!(3.0))),
-        ("bad parameter", Box::new(|v| v["model"]["params"]["passes"] = json!(0))),
-        ("duplicated support vectors", Box::new(|v| {
-            let s = v["model"]["support_vectors"][0].clone();
-            v["model"]["support_vectors"][1] = s;
-        })),
+        (
+            "other sigma",
+            Box::new(|v| v["model"]["sigma"] = json!(3.0)),
+        ),
+        (
+            "bad parameter",
+            Box::new(|v| v["model"]["params"]["passes"] = json!(0)),
+        ),
+        (
+            "duplicated support vectors",
+            Box::new(|v| {
+                let s = v["model"]["support_vectors"][0].clone();
+                v["model"]["support_vectors"][1] = s;
+            }),
+        ),
     ]
 }
 
@@ -118,7 +193,10 @@ fn corrupt_and_foreign_files_are_errors() {
 #[test]
 fn truncated_and_non_json_bytes_are_errors() {
     for cut in [0, 1, 10, SCHEMA1.len() / 2, SCHEMA1.len() - 1] {
-        assert!(Fisvdd::<f64>::load_json(&SCHEMA1.as_bytes()[..cut]).is_err(), "cut at {cut}");
+        assert!(
+            Fisvdd::<f64>::load_json(&SCHEMA1.as_bytes()[..cut]).is_err(),
+            "cut at {cut}"
+        );
     }
     assert!(Fisvdd::<f64>::load_json(&b"\x89PNG\r\n\x1a\n"[..]).is_err());
     assert!(Fisvdd::<f64>::load_json(&b"[1, 2, 3]"[..]).is_err());

@@ -1,4 +1,5 @@
 //! Invariants of FISVDD on arbitrary finite data.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use fisvdd::{Fisvdd, FisvddParams};
 use ndarray::{Array2, Axis};
@@ -30,7 +31,12 @@ fn kernel(m: &Fisvdd) -> Array2<f64> {
     let s = m.support_vectors();
     let g = 1.0 / (2.0 * m.sigma() * m.sigma());
     Array2::from_shape_fn((m.n_sv(), m.n_sv()), |(i, j)| {
-        let d2: f64 = s.row(i).iter().zip(s.row(j)).map(|(a, b)| (a - b).powi(2)).sum();
+        let d2: f64 = s
+            .row(i)
+            .iter()
+            .zip(s.row(j))
+            .map(|(a, b)| (a - b).powi(2))
+            .sum();
         (-g * d2).exp()
     })
 }
@@ -100,7 +106,8 @@ proptest! {
         }
         prop_assert!(m.weights().iter().all(|&a| a > 0.0));
         prop_assert!((m.weights().sum() - 1.0).abs() <= 1e-9);
-        prop_assert!(inverse_residual(&m) <= attainable(&m));
+        let (r, tol) = (inverse_residual(&m), attainable(&m));
+        prop_assert!(r <= tol, "residual {r:e} > {tol:e}, {} SVs, {} refactorisations", m.n_sv(), m.refactorisations());
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::collections::VecDeque;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
 use crate::validate::check_sample;
-use crate::{Calibration, Decision, Detector, Error, Float, IncrementalDetector, Result, Threshold};
+use crate::{
+    Calibration, Decision, Detector, Error, Float, IncrementalDetector, Result, Threshold,
+};
 
 /// Fits a fresh incremental detector from data: what a streaming policy
 /// needs to refit. Implemented by the checked parameters of every
@@ -121,7 +123,12 @@ impl<F: Float, P: Fit<F>> StreamingDetector<F, P> {
         let model = fitter.fit_detector(training)?;
         let threshold = calibrate(&model, training, config.calibration)?;
         let skip = training.nrows().saturating_sub(config.buffer);
-        let buffer = training.rows().into_iter().skip(skip).map(|r| r.to_vec()).collect();
+        let buffer = training
+            .rows()
+            .into_iter()
+            .skip(skip)
+            .map(|r| r.to_vec())
+            .collect();
         Ok(Self {
             fitter,
             model,

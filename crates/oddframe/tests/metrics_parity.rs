@@ -1,5 +1,6 @@
 //! The metrics against scikit-learn 1.9 (fixtures/metrics_sklearn.json,
 //! produced by fixtures/make_metrics_fixtures.py).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use oddframe::metrics;
 use serde_json::Value;
@@ -17,7 +18,10 @@ fn floats(v: &Value) -> Vec<f64> {
 fn assert_close(name: &str, what: &str, got: &[f64], want: &[f64]) {
     assert_eq!(got.len(), want.len(), "{name}: {what} length");
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!((g - w).abs() <= TOL, "{name}: {what}[{i}] = {g}, sklearn {w}");
+        assert!(
+            (g - w).abs() <= TOL,
+            "{name}: {what}[{i}] = {g}, sklearn {w}"
+        );
     }
 }
 
@@ -40,7 +44,12 @@ fn metrics_match_scikit_learn() {
         let auc = metrics::roc_auc(&labels, &scores).unwrap();
         assert_close(name, "roc_auc", &[auc], &[c["roc_auc"].as_f64().unwrap()]);
         let ap = metrics::average_precision(&labels, &scores).unwrap();
-        assert_close(name, "ap", &[ap], &[c["average_precision"].as_f64().unwrap()]);
+        assert_close(
+            name,
+            "ap",
+            &[ap],
+            &[c["average_precision"].as_f64().unwrap()],
+        );
 
         let roc = metrics::roc_curve(&labels, &scores).unwrap();
         assert_close(name, "fpr", &roc.fpr, &floats(&c["roc_fpr"]));
@@ -54,9 +63,19 @@ fn metrics_match_scikit_learn() {
         );
 
         let pr = metrics::precision_recall_curve(&labels, &scores).unwrap();
-        assert_close(name, "precision", &pr.precision, &floats(&c["pr_precision"]));
+        assert_close(
+            name,
+            "precision",
+            &pr.precision,
+            &floats(&c["pr_precision"]),
+        );
         assert_close(name, "recall", &pr.recall, &floats(&c["pr_recall"]));
-        assert_close(name, "pr thresholds", &pr.thresholds, &floats(&c["pr_thresholds"]));
+        assert_close(
+            name,
+            "pr thresholds",
+            &pr.thresholds,
+            &floats(&c["pr_thresholds"]),
+        );
 
         for at in c["at_threshold"].as_array().unwrap() {
             let t = at["threshold"].as_f64().unwrap();

@@ -1,5 +1,6 @@
 //! The QoE pipeline end to end on the bundled LIVE-Netflix-II split:
 //! CSV -> clip + log1p -> standardise -> FISVDD -> metrics.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use fisvdd::{Fisvdd, FisvddParams};
 use ndarray::Array2;
@@ -16,8 +17,12 @@ fn split() -> (Array2<f64>, Array2<f64>, Vec<bool>) {
     let train = CsvTable::from_path(testdata("live_nflx_ii_train.csv")).unwrap();
     let test = CsvTable::from_path(testdata("live_nflx_ii_test.csv")).unwrap();
     let t = QoeTransform::live_nflx();
-    let xtr = t.apply(train.matrix(&FEATURE_NAMES).unwrap().view()).unwrap();
-    let xte = t.apply(test.matrix(&FEATURE_NAMES).unwrap().view()).unwrap();
+    let xtr = t
+        .apply(train.matrix(&FEATURE_NAMES).unwrap().view())
+        .unwrap();
+    let xte = t
+        .apply(test.matrix(&FEATURE_NAMES).unwrap().view())
+        .unwrap();
     let scaler = Standardizer::fit(xtr.view()).unwrap();
     let labels = test
         .numeric("QoE_win")
@@ -41,7 +46,12 @@ fn reproduces_the_original_system_at_its_sigma() {
     // the original learned the training windows once, in file order, from
     // the first window, with sigma 2.081761: 49 support vectors, AUC 0.730
     let (xtr, xte, y) = split();
-    let m = FisvddParams::new().sigma(2.081761).check().unwrap().fit(xtr.view()).unwrap();
+    let m = FisvddParams::new()
+        .sigma(2.081761)
+        .check()
+        .unwrap()
+        .fit(xtr.view())
+        .unwrap();
     assert_eq!(m.n_sv(), 49);
     let a = auc(&m, &xte, &y);
     assert!((a - 0.730).abs() <= 0.005, "AUC {a}");
@@ -50,7 +60,11 @@ fn reproduces_the_original_system_at_its_sigma() {
 #[test]
 fn the_default_rule_beats_the_original_without_labels() {
     let (xtr, xte, y) = split();
-    let m = FisvddParams::new().check().unwrap().fit(xtr.view()).unwrap();
+    let m = FisvddParams::new()
+        .check()
+        .unwrap()
+        .fit(xtr.view())
+        .unwrap();
     let frac = m.n_sv() as f64 / xtr.nrows() as f64;
     assert!((0.19..0.23).contains(&frac), "support fraction {frac}");
     let a = auc(&m, &xte, &y);
@@ -75,7 +89,11 @@ fn update_if_normal_keeps_learning_the_stream() {
         scores.push(d.score);
         learned += usize::from(!d.is_anomaly);
     }
-    assert!(stream.refits() == learned / 100, "{} refits, {learned} learned", stream.refits());
+    assert!(
+        stream.refits() == learned / 100,
+        "{} refits, {learned} learned",
+        stream.refits()
+    );
     assert!(stream.buffered() <= 400);
     // the stream still separates bad windows from good ones
     let a = metrics::roc_auc(&y, &scores).unwrap();

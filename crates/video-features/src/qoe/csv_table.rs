@@ -211,7 +211,10 @@ mod tests {
         let e = t.matrix(&["a", "b"]).unwrap_err().to_string();
         assert!(e.contains("line 3") && e.contains("`b`"), "{e}");
         let e = t.matrix(&["a", "c"]).unwrap_err().to_string();
-        assert!(e.contains("missing column `c`") && e.contains("a, b"), "{e}");
+        assert!(
+            e.contains("missing column `c`") && e.contains("a, b"),
+            "{e}"
+        );
         let e = CsvTable::from_reader("a,b\n1,2\n3\n".as_bytes())
             .unwrap_err()
             .to_string();

@@ -167,7 +167,9 @@ impl QoeWindower {
             .iter()
             .filter(|s| s.stalled && s.time < we - TIME_EPS)
             .map(|s| s.end().min(we))
-            .fold(self.dropped_stall_end, |acc, e| Some(acc.map_or(e, |a: f64| a.max(e))));
+            .fold(self.dropped_stall_end, |acc, e| {
+                Some(acc.map_or(e, |a: f64| a.max(e)))
+            });
         let tsl = last_stall.map_or(0.0, |e| (we - e).max(0.0));
         Some(Array1::from(vec![
             mean,
@@ -232,10 +234,7 @@ mod tests {
     use super::*;
 
     fn run(w: &mut QoeWindower, samples: &[QoeSample]) -> Vec<Array1<f64>> {
-        samples
-            .iter()
-            .flat_map(|s| w.push(s).unwrap())
-            .collect()
+        samples.iter().flat_map(|s| w.push(s).unwrap()).collect()
     }
 
     #[test]
@@ -251,7 +250,10 @@ mod tests {
         let ratio: Vec<f64> = out.iter().map(|f| f[4]).collect();
         let tsl: Vec<f64> = out.iter().map(|f| f[5]).collect();
         assert_eq!(&ratio[..7], &[0.8, 1.0, 1.0, 1.0, 1.0, 1.0, 0.8]);
-        assert_eq!(&tsl[..12], &[0., 0., 0., 0., 0., 0., 1., 2., 3., 4., 5., 6.]);
+        assert_eq!(
+            &tsl[..12],
+            &[0., 0., 0., 0., 0., 0., 1., 2., 3., 4., 5., 6.]
+        );
     }
 
     #[test]
