@@ -195,7 +195,10 @@ impl FeatureExtractor<QoeSample> for QoeWindower {
         let mut out = Vec::new();
         // emit every window that the stream has now reached the end of
         while ws + self.length <= sample.end() + TIME_EPS {
-            let first = self.buf.front().map_or(sample.time, |s| s.time);
+            // no sample left: later windows would all be empty
+            let Some(first) = self.buf.front().map(|s| s.time) else {
+                break;
+            };
             let next = if first >= ws + self.length - TIME_EPS {
                 // a telemetry gap: jump to the first window holding a sample
                 ws + (((first - ws - self.length) / self.hop).floor() + 1.0) * self.hop
@@ -305,6 +308,16 @@ mod tests {
         assert_eq!(out.len(), 7);
         assert_eq!(out[0][0], 1.0);
         assert!(out[1..].iter().all(|f| f[0] == 2.0));
+    }
+
+    #[test]
+    fn a_very_long_sample_does_not_enumerate_its_windows() {
+        let mut w = QoeWindower::new(5.0, 1.0).unwrap();
+        let mut s = QoeSample::per_second(0, 1.0, 1.0, false);
+        s.duration = 1e300;
+        let out = w.push(&s).unwrap();
+        // only the window starting at the sample holds it
+        assert_eq!(out.len(), 1);
     }
 
     #[test]
