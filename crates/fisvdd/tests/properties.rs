@@ -5,6 +5,7 @@ use fisvdd::{Fisvdd, FisvddParams};
 use ndarray::{Array2, Axis};
 use oddframe::{Detector, IncrementalDetector, ParamGuard};
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 
 /// Data sets of 1..60 rows and 1..5 features with values in [-50, 50], and
 /// a kernel width between 0.2 and 20.
@@ -62,8 +63,20 @@ fn inverse_residual(m: &Fisvdd) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// 200 cases; failures are kept in tests/properties.proptest-regressions
+/// (committed) and replayed first.
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "tests/properties.proptest-regressions",
+        ))),
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(config(200))]
 
     #[test]
     fn weights_are_a_distribution_and_support_vectors_lie_on_the_boundary((x, sigma) in data()) {
@@ -124,7 +137,7 @@ proptest! {
 
 #[cfg(feature = "serde")]
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(config(64))]
 
     #[test]
     fn save_and_load_give_identical_scores((x, sigma) in data()) {

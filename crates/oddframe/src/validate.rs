@@ -17,14 +17,20 @@ use crate::{Error, Float, Result};
 /// [`Error::DimensionMismatch`] for a wrong column count,
 /// [`Error::NonFinite`] naming the first NaN or infinite cell.
 pub fn check_matrix<F: Float>(x: ArrayView2<'_, F>, expected: usize) -> Result<()> {
-    if x.ncols() != expected {
-        return Err(Error::DimensionMismatch {
+    check_features(x.ncols(), expected)?;
+    check_finite(x)
+}
+
+fn check_features(found: usize, expected: usize) -> Result<()> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(Error::DimensionMismatch {
             what: "features",
             expected,
-            found: x.ncols(),
-        });
+            found,
+        })
     }
-    check_finite(x)
 }
 
 /// Checks that every value of `x` is finite.
@@ -45,13 +51,7 @@ pub fn check_finite<F: Float>(x: ArrayView2<'_, F>) -> Result<()> {
 /// # Errors
 /// As [`check_matrix`], with row 0.
 pub fn check_sample<F: Float>(x: ArrayView1<'_, F>, expected: usize) -> Result<()> {
-    if x.len() != expected {
-        return Err(Error::DimensionMismatch {
-            what: "features",
-            expected,
-            found: x.len(),
-        });
-    }
+    check_features(x.len(), expected)?;
     match x.iter().position(|v| !v.is_finite()) {
         Some(col) => Err(Error::NonFinite { row: 0, col }),
         None => Ok(()),
