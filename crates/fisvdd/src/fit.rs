@@ -56,10 +56,10 @@ impl FisvddValidParams {
         x: ArrayView2<'_, F>,
         sigma: f64,
         stop_above: Option<usize>,
-        probe_rows: bool,
+        probe_inverse: bool,
     ) -> (Fisvdd<F>, bool) {
         let mut model = Fisvdd::start(x.row(0), sigma, self.clone());
-        model.probe_rows = probe_rows;
+        model.probe_inverse = probe_inverse;
         let mut buf = Vec::with_capacity(x.ncols());
         for pass in 0..self.passes {
             for row in x.axis_iter(Axis(0)).skip(usize::from(pass == 0)) {
@@ -106,7 +106,7 @@ impl FisvddValidParams {
             for _ in 0..BRACKET_STEPS {
                 let up = lo * STEP;
                 if !reaches(up) {
-                    return Ok(self.bisect(lo, up, &reaches));
+                    return Ok(bisect(lo, up, &reaches));
                 }
                 lo = up;
             }
@@ -119,7 +119,7 @@ impl FisvddValidParams {
             let lo = hi / STEP;
             let f = frac(lo);
             if f >= target {
-                return Ok(self.bisect(lo, hi, &reaches));
+                return Ok(bisect(lo, hi, &reaches));
             }
             if f > best.1 {
                 best = (lo, f);
@@ -130,20 +130,20 @@ impl FisvddValidParams {
         }
         Ok(best.0)
     }
+}
 
-    /// Narrows `[lo, hi]` (lo reaches the target, hi does not) and returns
-    /// the final `lo`.
-    fn bisect(&self, mut lo: f64, mut hi: f64, reaches: &dyn Fn(f64) -> bool) -> f64 {
-        for _ in 0..BISECT_STEPS {
-            let mid = (lo * hi).sqrt();
-            if reaches(mid) {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
+/// Narrows `[lo, hi]` (lo reaches the target, hi does not) and returns
+/// the final `lo`.
+fn bisect(mut lo: f64, mut hi: f64, reaches: &dyn Fn(f64) -> bool) -> f64 {
+    for _ in 0..BISECT_STEPS {
+        let mid = (lo * hi).sqrt();
+        if reaches(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
         }
-        lo
     }
+    lo
 }
 
 fn check_fit_input<F: Float>(x: ArrayView2<'_, F>) -> Result<()> {

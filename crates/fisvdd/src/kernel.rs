@@ -94,10 +94,6 @@ impl<F: Float> SupportSet<F> {
         &self.rows
     }
 
-    pub(crate) fn row(&self, i: usize) -> &[F] {
-        &self.rows[i * self.d..(i + 1) * self.d]
-    }
-
     pub(crate) fn push(&mut self, x: &[F]) {
         let n = self.len();
         if n == self.cap {
@@ -198,6 +194,6 @@ mod tests {
         s.kernel(&[4.0, -4.0], -1.0, &mut k);
         assert_eq!(k.len(), 19);
         assert_eq!(k[3], 1.0); // row 3 is now the point (4, -4)
-        assert_eq!(s.row(3), &[4.0, -4.0]);
+        assert_eq!(&s.rows()[6..8], &[4.0, -4.0]);
     }
 }

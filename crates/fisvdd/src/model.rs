@@ -66,7 +66,7 @@ pub struct Fisvdd<F: Float = f64> {
     floor: f64,
     /// Whether the O(m^2) inverse probe runs (off only inside the bandwidth
     /// search, whose models are thrown away).
-    pub(crate) probe_rows: bool,
+    pub(crate) probe_inverse: bool,
 }
 
 impl<F: Float> Fisvdd<F> {
@@ -90,7 +90,7 @@ impl<F: Float> Fisvdd<F> {
             probe: 0x9E37_79B9_7F4A_7C15,
             refactor_failed: false,
             floor: 0.0,
-            probe_rows: true,
+            probe_inverse: true,
         }
     }
 
@@ -109,11 +109,9 @@ impl<F: Float> Fisvdd<F> {
             ));
         }
         let mut m = Self::start(ArrayView1::from(&sv[..n_features]), sigma, opts);
-        let mut k = Vec::new();
         for row in sv.chunks_exact(n_features).skip(1) {
-            m.sv.kernel(row, m.neg_gamma, &mut k);
-            let kf: Vec<F> = k.iter().map(|&v| F::cast(v)).collect();
-            m.kmat.append(&kf, F::one());
+            let k = m.kernel_row(row);
+            m.kmat.append(&k, F::one());
             m.sv.push(row);
         }
         m.w = vec![F::zero(); m.sv.len()];
@@ -183,11 +181,10 @@ impl<F: Float> Fisvdd<F> {
     }
 
     /// `K(x, s_i)` for every support vector.
-    fn kernel_row(&self, x: &[F], out: &mut Vec<F>) {
+    fn kernel_row(&self, x: &[F]) -> Vec<F> {
         let mut k = Vec::with_capacity(self.n_sv() + 1);
         self.sv.kernel(x, self.neg_gamma, &mut k);
-        out.clear();
-        out.extend(k.iter().map(|&v| F::cast(v)));
+        k.into_iter().map(F::cast).collect()
     }
 
     /// `Q(x)` for a sample already checked; `buf` is scratch space.
@@ -223,8 +220,7 @@ impl<F: Float> Fisvdd<F> {
     }
 
     fn learn_step(&mut self, x: &[F], removed: &mut Vec<Vec<F>>) -> Learned {
-        let mut v = Vec::with_capacity(self.n_sv() + 1);
-        self.kernel_row(x, &mut v);
+        let v = self.kernel_row(x);
         let kmax = v.iter().copied().fold(F::zero(), F::max);
         if kmax > F::cast(1.0 - self.opts.eps_duplicate) {
             return Learned::Duplicate;
@@ -331,7 +327,7 @@ impl<F: Float> Fisvdd<F> {
 
     /// Refactorises periodically, or at once when drift is found: after
     /// every structural change the newest support vector must still score 0
-    /// (`|Q(s)| / L <= residual_tol`, O(m d)), and `K(S,S) A^-1 - I` is
+    /// (`|Q(s)| / L <= residual_tol`, O(m)), and `K(S,S) A^-1 - I` is
     /// applied to a vector of random signs (two O(m^2) products with the
     /// stored kernel matrix, like an update); the largest entry of the result
     /// must stay below `max(10 residual_tol, 10 r0)`, with `r0` the same
@@ -344,7 +340,7 @@ impl<F: Float> Fisvdd<F> {
         let due = self.changes >= self.opts.refactor_every.max(m)
             || (!self.refactor_failed
                 && (self.drifted(m - 1)
-                    || (self.probe_rows && self.probe_residual() > 10.0 * tol.max(self.floor))));
+                    || (self.probe_inverse && self.probe_residual() > 10.0 * tol.max(self.floor))));
         if due {
             if self.refactor() {
                 self.shrink(removed);
@@ -356,11 +352,17 @@ impl<F: Float> Fisvdd<F> {
         }
     }
 
-    /// Whether support vector `i` scores further from 0 than the tolerance.
+    /// Whether support vector `i` scores further from 0 than the tolerance
+    /// (its kernel row is stored: O(m), no exponentials).
     fn drifted(&self, i: usize) -> bool {
-        let mut k = Vec::with_capacity(self.n_sv());
-        let q = self.q(self.sv.row(i), &mut k);
-        (q / self.l).abs() > F::cast(self.opts.residual_tol)
+        let f: F = self
+            .kmat
+            .row(i)
+            .iter()
+            .zip(&self.alpha)
+            .map(|(&k, &a)| k * a)
+            .sum();
+        ((self.l - f) / self.l).abs() > F::cast(self.opts.residual_tol)
     }
 
     /// Sets with at most this many support vectors get the exact residual.

@@ -141,43 +141,45 @@ impl QoeWindower {
         Ok(())
     }
 
-    fn features(&self, ws: f64, we: f64) -> Option<Array1<f64>> {
-        let inside = || {
-            self.buf
-                .iter()
-                .filter(move |s| s.time >= ws - TIME_EPS && s.time < we - TIME_EPS)
-        };
-        let n = inside().count();
+    /// Features of the window `[ws, we)`. Samples before `ws` have been
+    /// dropped already, so the window is the prefix of the buffer that
+    /// starts before `we`.
+    fn features(&self, we: f64) -> Option<Array1<f64>> {
+        let n = self
+            .buf
+            .iter()
+            .take_while(|s| s.time < we - TIME_EPS)
+            .count();
         if n == 0 {
             return None;
         }
+        let window = self.buf.range(..n);
+        let (mut sum_q, mut sum_rate, mut stalls, mut mad) = (0.0, 0.0, 0usize, 0.0);
+        let mut last_stall = self.dropped_stall_end;
+        let mut prev: Option<f64> = None;
+        for s in window.clone() {
+            sum_q += s.quality;
+            sum_rate += s.bitrate_kbps;
+            if let Some(p) = prev {
+                mad += (s.quality - p).abs();
+            }
+            prev = Some(s.quality);
+            if s.stalled {
+                stalls += 1;
+                let e = s.end().min(we);
+                last_stall = Some(last_stall.map_or(e, |l: f64| l.max(e)));
+            }
+        }
         let nf = n as f64;
-        let mean = inside().map(|s| s.quality).sum::<f64>() / nf;
-        let var = inside().map(|s| (s.quality - mean).powi(2)).sum::<f64>() / nf;
-        let q: Vec<f64> = inside().map(|s| s.quality).collect();
-        let mad = if n > 1 {
-            q.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (nf - 1.0)
-        } else {
-            0.0
-        };
-        let bitrate = inside().map(|s| s.bitrate_kbps).sum::<f64>() / nf;
-        let stalls = inside().filter(|s| s.stalled).count() as f64 / nf;
-        let last_stall = self
-            .buf
-            .iter()
-            .filter(|s| s.stalled && s.time < we - TIME_EPS)
-            .map(|s| s.end().min(we))
-            .fold(self.dropped_stall_end, |acc, e| {
-                Some(acc.map_or(e, |a: f64| a.max(e)))
-            });
-        let tsl = last_stall.map_or(0.0, |e| (we - e).max(0.0));
+        let mean = sum_q / nf;
+        let var = window.map(|s| (s.quality - mean).powi(2)).sum::<f64>() / nf;
         Some(Array1::from(vec![
             mean,
             var.sqrt(),
-            mad,
-            bitrate,
-            stalls,
-            tsl,
+            if n > 1 { mad / (nf - 1.0) } else { 0.0 },
+            sum_rate / nf,
+            stalls as f64 / nf,
+            last_stall.map_or(0.0, |e| (we - e).max(0.0)),
         ]))
     }
 }
@@ -203,7 +205,7 @@ impl FeatureExtractor<QoeSample> for QoeWindower {
                 // a telemetry gap: jump to the first window holding a sample
                 ws + (((first - ws - self.length) / self.hop).floor() + 1.0) * self.hop
             } else {
-                if let Some(f) = self.features(ws, ws + self.length) {
+                if let Some(f) = self.features(ws + self.length) {
                     out.push(f);
                 }
                 ws + self.hop
