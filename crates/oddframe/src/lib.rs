@@ -4,8 +4,10 @@
 pub mod error;
 pub mod float;
 pub mod frame;
+pub mod math;
 pub mod metrics;
 pub mod param_guard;
+pub mod pipeline;
 pub mod streaming;
 pub mod threshold;
 pub mod traits;
@@ -15,6 +17,7 @@ pub use error::{Error, Result};
 pub use float::Float;
 pub use frame::{Frame, FrameBuffer};
 pub use param_guard::ParamGuard;
+pub use pipeline::{Pipeline, Transformer};
 pub use threshold::{Calibration, Decision, Preset, StreamingThreshold, Threshold};
 pub use traits::{Detector, FeatureExtractor, IncrementalDetector, Scorer};
 

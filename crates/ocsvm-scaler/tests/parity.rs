@@ -1,0 +1,168 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+//! Parity with scikit-learn 1.9.1 on committed fixtures
+//! (`fixtures/make_ocsvm_fixtures.py`): StandardScaler statistics and outputs
+//! to 1e-12, and for every dataset, nu and gamma the one-class SVM's support
+//! set, rho (to 1e-5 rho) and held-out decision values (to 1e-5 rho).
+
+mod common;
+
+use ocsvm_scaler::{Gamma, OcsvmParams, StandardScaler};
+use oddframe::ParamGuard;
+use serde_json::Value;
+
+fn fixtures() -> Value {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ocsvm_sklearn.json"),
+    )
+    .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * b.abs().max(1.0)
+}
+
+fn dataset(ds: &Value) -> (ndarray::Array2<f64>, ndarray::Array2<f64>) {
+    let name = ds["name"].as_str().unwrap();
+    let (train, test) = common::dataset(name);
+    assert_eq!(train.nrows() as u64, ds["n_train"].as_u64().unwrap());
+    assert_eq!(test.nrows() as u64, ds["n_test"].as_u64().unwrap());
+    // the regenerated data is the data scikit-learn saw
+    assert_eq!(
+        train.row(0).to_vec(),
+        floats(&ds["first_train_row"]),
+        "{name}"
+    );
+    assert!(close(train.sum(), ds["train_sum"].as_f64().unwrap(), 1e-10));
+    (train, test)
+}
+
+#[test]
+fn scaler_matches_sklearn_to_1e_12() {
+    for ds in fixtures()["datasets"].as_array().unwrap() {
+        let (train, test) = dataset(ds);
+        let sc = StandardScaler::fit(train.view()).unwrap();
+        let want = &ds["scaler"];
+        for (key, got) in [
+            ("mean", sc.mean()),
+            ("var", sc.var()),
+            ("scale", sc.scale()),
+        ] {
+            for (j, (g, w)) in got.iter().zip(floats(&want[key])).enumerate() {
+                assert!(close(*g, w, 1e-12), "{} {key}[{j}]: {g} vs {w}", ds["name"]);
+            }
+        }
+        let z = sc.transform(test.view()).unwrap();
+        for (i, row) in want["test_head_scaled"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+        {
+            for (j, w) in floats(row).into_iter().enumerate() {
+                assert!(close(z[[i, j]], w, 1e-12), "{} z[{i},{j}]", ds["name"]);
+            }
+        }
+    }
+}
+
+#[test]
+fn one_class_svm_matches_sklearn() {
+    let mut report = Vec::new();
+    for ds in fixtures()["datasets"].as_array().unwrap() {
+        let name = ds["name"].as_str().unwrap();
+        let (train, test) = dataset(ds);
+        let sc = StandardScaler::fit(train.view()).unwrap();
+        let (ztr, zte) = (
+            sc.transform(train.view()).unwrap(),
+            sc.transform(test.view()).unwrap(),
+        );
+        for case in ds["cases"].as_array().unwrap() {
+            let nu = case["nu"].as_f64().unwrap();
+            let gamma = match case["gamma_spec"].as_str() {
+                Some("scale") => Gamma::Scale,
+                _ => Gamma::Value(case["gamma_spec"].as_f64().unwrap()),
+            };
+            let svm = OcsvmParams::new()
+                .nu(nu)
+                .gamma(gamma)
+                .check()
+                .unwrap()
+                .fit(ztr.view())
+                .unwrap();
+            let label = format!("{name} nu={nu} gamma={:?}", case["gamma_spec"]);
+            assert!(
+                close(svm.gamma(), case["gamma"].as_f64().unwrap(), 1e-12),
+                "{label}"
+            );
+            let rho_ref = case["rho"].as_f64().unwrap();
+            let rho_err = (svm.rho() - rho_ref).abs() / rho_ref;
+            assert!(rho_err <= 1e-5, "{label}: rho {} vs {rho_ref}", svm.rho());
+
+            // support sets: differences only where a multiplier is within
+            // 1e-6 of a bound in the model that has it
+            let sv_ref: Vec<usize> = case["support"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap() as usize)
+                .collect();
+            let coef_ref = floats(&case["dual_coef"]);
+            let ours: std::collections::HashMap<usize, f64> = svm
+                .support()
+                .iter()
+                .copied()
+                .zip(svm.dual_coef().iter().copied())
+                .collect();
+            let theirs: std::collections::HashMap<usize, f64> = sv_ref
+                .iter()
+                .copied()
+                .zip(coef_ref.iter().copied())
+                .collect();
+            let near_bound = |a: f64| a <= 1e-6 || a >= 1.0 - 1e-6;
+            let mut differing = 0;
+            for (i, a) in &ours {
+                if !theirs.contains_key(i) {
+                    assert!(near_bound(*a), "{label}: extra SV {i} with a = {a}");
+                    differing += 1;
+                }
+            }
+            for (i, a) in &theirs {
+                if !ours.contains_key(i) {
+                    assert!(near_bound(*a), "{label}: missing SV {i} with a = {a}");
+                    differing += 1;
+                }
+            }
+            let d = svm.decision_function(zte.view()).unwrap();
+            let d_ref = floats(&case["decision"]);
+            let max_err = d
+                .iter()
+                .zip(&d_ref)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
+            assert!(
+                max_err <= 1e-5 * rho_ref,
+                "{label}: max decision error {max_err}"
+            );
+            report.push(format!(
+                "{label}: n_sv {} (sklearn {}), differing {differing}, rho rel err {rho_err:.1e}, \
+                 decision max err / rho {:.1e}, iterations {} (sklearn {})",
+                svm.support().len(),
+                sv_ref.len(),
+                max_err / rho_ref,
+                svm.fit_info().iterations,
+                case["n_iter"]
+            ));
+        }
+    }
+    println!("{}", report.join("\n"));
+}
