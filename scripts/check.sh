@@ -31,7 +31,7 @@ cargo bench --workspace --no-run --locked
 
 step "packaging (publishable crates)"
 cargo package --workspace --locked --allow-dirty \
-    --exclude oddframe-examples-qoe --exclude oddframe-benches
+    --exclude oddframe-examples-tabular --exclude oddframe-benches
 
 step "fuzz smoke run (${FUZZ_SECONDS} s per target, after replaying fuzz/regressions)"
 if ! command -v cargo-fuzz >/dev/null 2>&1; then

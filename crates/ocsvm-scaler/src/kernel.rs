@@ -9,7 +9,7 @@
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2};
-use oddframe::math::exp_neg;
+use oddframe::math::{exp_neg, exp_neg_in_place};
 use oddframe::{Error, Float};
 
 /// The kernel function of a one-class SVM (scikit-learn's `kernel`,
@@ -113,7 +113,10 @@ impl KernelFn {
     #[inline]
     pub(crate) fn from_dot(&self, dot: f64, sq_a: f64, sq_b: f64) -> f64 {
         match self.kernel {
-            Kernel::Rbf => exp_neg(-self.gamma * (sq_a + sq_b - 2.0 * dot).max(0.0)),
+            Kernel::Rbf => {
+                let dist = sq_a + sq_b - 2.0 * dot;
+                exp_neg(-self.gamma * if dist > 0.0 { dist } else { 0.0 })
+            }
             Kernel::Linear => dot,
             Kernel::Poly { degree, coef0 } => powi(self.gamma * dot + coef0, degree),
             Kernel::Sigmoid { coef0 } => (self.gamma * dot + coef0).tanh(),
@@ -137,20 +140,28 @@ impl KernelFn {
             *dots = Array2::zeros((m, n));
         }
         general_mat_mul(F::one(), &a, &b.t(), F::zero(), dots);
+        if n == 0 {
+            return;
+        }
         let mut row = vec![0.0; n];
-        for (r, drow) in dots.rows().into_iter().enumerate() {
+        let Some(flat) = dots.as_slice() else {
+            return;
+        };
+        for (r, drow) in flat.chunks_exact(n).enumerate() {
             match self.kernel {
                 Kernel::Rbf => {
                     let (sa, g) = (sq_a[r], -self.gamma);
-                    for ((o, &d), &sb) in row.iter_mut().zip(drow.iter()).zip(sq_b) {
-                        *o = g * (sa + sb - 2.0 * d.as_f64()).max(0.0);
+                    for ((o, &d), &sb) in row.iter_mut().zip(drow).zip(sq_b) {
+                        let dist = sa + sb - 2.0 * d.as_f64();
+                        // clamp rounding below zero (a comparison, not
+                        // f64::max, so that the loop vectorises)
+                        let dist = if dist > 0.0 { dist } else { 0.0 };
+                        *o = g * dist;
                     }
-                    for o in row.iter_mut() {
-                        *o = exp_neg(*o);
-                    }
+                    exp_neg_in_place(&mut row);
                 }
                 _ => {
-                    for (o, &d) in row.iter_mut().zip(drow.iter()) {
+                    for (o, &d) in row.iter_mut().zip(drow) {
                         *o = self.from_dot(d.as_f64(), 0.0, 0.0);
                     }
                 }
@@ -215,7 +226,7 @@ mod tests {
                     let (x, y) = (a.row(r), b.row(c));
                     let dot = x.dot(&y);
                     let want = match kernel {
-                        Kernel::Rbf => (-0.3 * (&x - &y).mapv(|t| t * t).sum()).exp(),
+                        Kernel::Rbf => (-0.3 * (&x - &y).mapv(|t: f64| t * t).sum()).exp(),
                         Kernel::Linear => dot,
                         Kernel::Poly { .. } => (0.3 * dot + 0.5f64).powi(3),
                         Kernel::Sigmoid { .. } => (0.3 * dot - 0.2f64).tanh(),

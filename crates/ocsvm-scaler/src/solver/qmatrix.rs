@@ -32,25 +32,19 @@ impl<F: Float> QMatrix<F> {
         } else {
             vec![0.0; x.nrows()]
         };
-        let l = x.nrows();
-        let mut q = Self {
-            qd: Vec::with_capacity(l),
-            cache: Cache::new(l, cache_bytes),
+        // the diagonal from the squared norms: exactly 1 for the RBF kernel,
+        // as in LIBSVM
+        let norms = row_norms(x.view());
+        let qd = norms.iter().map(|&s| kernel.from_dot(s, s, s)).collect();
+        Self {
+            qd,
+            cache: Cache::new(x.nrows(), cache_bytes),
             dots: Array2::zeros((0, 0)),
             x,
             sq,
             kernel,
             columns_computed: 0,
-        };
-        for i in 0..l {
-            let row = q.x.slice_axis(Axis(0), Slice::from(i..i + 1));
-            let s = [q.sq[i]];
-            let mut d = 0.0;
-            q.kernel
-                .block(row, &s, row, &s, &mut q.dots, |_, v| d = v[0]);
-            q.qd.push(d);
         }
-        q
     }
 
     pub(crate) fn qd(&self) -> &[f64] {
@@ -113,6 +107,11 @@ impl<F: Float> QMatrix<F> {
     pub(crate) fn pair(&mut self, i: usize, j: usize, len: usize) -> (&[f32], &[f32]) {
         self.fill(&[i, j], len);
         (&self.cache.col(i)[..len], &self.cache.col(j)[..len])
+    }
+
+    /// Number of features.
+    pub(crate) fn n_features(&self) -> usize {
+        self.x.ncols()
     }
 
     /// Whether column `i` is cached for rows `0..len`.
