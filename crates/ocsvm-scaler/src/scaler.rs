@@ -217,7 +217,7 @@ impl StandardScaler {
 
     /// scikit-learn's constant-feature rule: scale 1 when the variance is
     /// within rounding error of zero.
-    fn scale_of(&self, j: usize) -> f64 {
+    pub(crate) fn scale_of(&self, j: usize) -> f64 {
         let (var, mean) = (self.var[j], self.mean[j]);
         let n = self.n_samples_seen[j] as f64;
         let eps = f64::EPSILON;

@@ -7,7 +7,7 @@
 
 mod common;
 
-use ocsvm_scaler::{Gamma, OcsvmParams, StandardScaler};
+use ocsvm_scaler::{Gamma, Kernel, OcsvmParams, OneClassSvm, StandardScaler};
 use oddframe::ParamGuard;
 use serde_json::Value;
 
@@ -100,69 +100,123 @@ fn one_class_svm_matches_sklearn() {
                 .fit(ztr.view())
                 .unwrap();
             let label = format!("{name} nu={nu} gamma={:?}", case["gamma_spec"]);
-            assert!(
-                close(svm.gamma(), case["gamma"].as_f64().unwrap(), 1e-12),
-                "{label}"
-            );
-            let rho_ref = case["rho"].as_f64().unwrap();
-            let rho_err = (svm.rho() - rho_ref).abs() / rho_ref;
-            assert!(rho_err <= 1e-5, "{label}: rho {} vs {rho_ref}", svm.rho());
-
-            // support sets: differences only where a multiplier is within
-            // 1e-6 of a bound in the model that has it
-            let sv_ref: Vec<usize> = case["support"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_u64().unwrap() as usize)
-                .collect();
-            let coef_ref = floats(&case["dual_coef"]);
-            let ours: std::collections::HashMap<usize, f64> = svm
-                .support()
-                .iter()
-                .copied()
-                .zip(svm.dual_coef().iter().copied())
-                .collect();
-            let theirs: std::collections::HashMap<usize, f64> = sv_ref
-                .iter()
-                .copied()
-                .zip(coef_ref.iter().copied())
-                .collect();
-            let near_bound = |a: f64| a <= 1e-6 || a >= 1.0 - 1e-6;
-            let mut differing = 0;
-            for (i, a) in &ours {
-                if !theirs.contains_key(i) {
-                    assert!(near_bound(*a), "{label}: extra SV {i} with a = {a}");
-                    differing += 1;
-                }
-            }
-            for (i, a) in &theirs {
-                if !ours.contains_key(i) {
-                    assert!(near_bound(*a), "{label}: missing SV {i} with a = {a}");
-                    differing += 1;
-                }
-            }
-            let d = svm.decision_function(zte.view()).unwrap();
-            let d_ref = floats(&case["decision"]);
-            let max_err = d
-                .iter()
-                .zip(&d_ref)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0, f64::max);
-            assert!(
-                max_err <= 1e-5 * rho_ref,
-                "{label}: max decision error {max_err}"
-            );
-            report.push(format!(
-                "{label}: n_sv {} (sklearn {}), differing {differing}, rho rel err {rho_err:.1e}, \
-                 decision max err / rho {:.1e}, iterations {} (sklearn {})",
-                svm.support().len(),
-                sv_ref.len(),
-                max_err / rho_ref,
-                svm.fit_info().iterations,
-                case["n_iter"]
-            ));
+            report.push(check_case(&label, &svm, case, &zte));
         }
+    }
+    println!("{}", report.join("\n"));
+}
+
+/// Compares one fitted model with one fixture case; returns a report line.
+fn check_case(
+    label: &str,
+    svm: &OneClassSvm<f64>,
+    case: &Value,
+    zte: &ndarray::Array2<f64>,
+) -> String {
+    assert!(
+        close(svm.gamma(), case["gamma"].as_f64().unwrap(), 1e-12),
+        "{label}"
+    );
+    let rho_ref = case["rho"].as_f64().unwrap();
+    // relative to |rho|, or to 1 when rho is about 0 (linear kernel on centred data)
+    let unit = rho_ref.abs().max(1.0);
+    let rho_err = (svm.rho() - rho_ref).abs() / unit;
+    assert!(rho_err <= 1e-5, "{label}: rho {} vs {rho_ref}", svm.rho());
+
+    // support sets: differences only where a multiplier is within 1e-6 of a
+    // bound in the model that has it
+    let sv_ref: Vec<usize> = case["support"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect();
+    let coef_ref = floats(&case["dual_coef"]);
+    let ours: std::collections::HashMap<usize, f64> = svm
+        .support()
+        .iter()
+        .copied()
+        .zip(svm.dual_coef().iter().copied())
+        .collect();
+    let theirs: std::collections::HashMap<usize, f64> = sv_ref
+        .iter()
+        .copied()
+        .zip(coef_ref.iter().copied())
+        .collect();
+    let near_bound = |a: f64| a <= 1e-6 || a >= 1.0 - 1e-6;
+    let mut differing = 0;
+    for (i, a) in &ours {
+        if !theirs.contains_key(i) {
+            assert!(near_bound(*a), "{label}: extra SV {i} with a = {a}");
+            differing += 1;
+        }
+    }
+    for (i, a) in &theirs {
+        if !ours.contains_key(i) {
+            assert!(near_bound(*a), "{label}: missing SV {i} with a = {a}");
+            differing += 1;
+        }
+    }
+    let d = svm.decision_function(zte.view()).unwrap();
+    let d_ref = floats(&case["decision"]);
+    assert_eq!(d.len(), d_ref.len());
+    let max_err = d
+        .iter()
+        .zip(&d_ref)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(
+        max_err <= 1e-5 * unit,
+        "{label}: max decision error {max_err}"
+    );
+    format!(
+        "{label}: n_sv {} (sklearn {}), differing {differing}, rho rel err {rho_err:.1e}, \
+         decision max err / rho {:.1e}, iterations {} (sklearn {})",
+        svm.support().len(),
+        sv_ref.len(),
+        max_err / unit,
+        svm.fit_info().iterations,
+        case["n_iter"]
+    )
+}
+
+#[test]
+fn other_kernels_match_sklearn() {
+    let fx = fixtures();
+    let (train, test) = common::qoe();
+    let sc = StandardScaler::fit(train.view()).unwrap();
+    let (ztr, zte) = (
+        sc.transform(train.view()).unwrap(),
+        sc.transform(test.view()).unwrap(),
+    );
+    let mut report = Vec::new();
+    for case in fx["kernels"].as_array().unwrap() {
+        let p = &case["params"];
+        let gamma = match p.get("gamma") {
+            None => Gamma::Scale,
+            Some(Value::String(s)) if s == "scale" => Gamma::Scale,
+            Some(Value::String(s)) if s == "auto" => Gamma::Auto,
+            Some(v) => Gamma::Value(v.as_f64().unwrap()),
+        };
+        let coef0 = p.get("coef0").and_then(Value::as_f64).unwrap_or(0.0);
+        let kernel = match case["kernel"].as_str().unwrap() {
+            "linear" => Kernel::Linear,
+            "poly" => Kernel::Poly {
+                degree: p["degree"].as_u64().unwrap() as u32,
+                coef0,
+            },
+            "sigmoid" => Kernel::Sigmoid { coef0 },
+            other => panic!("unknown kernel {other}"),
+        };
+        let svm = OcsvmParams::new()
+            .nu(0.1)
+            .kernel(kernel)
+            .gamma(gamma)
+            .check()
+            .unwrap()
+            .fit(ztr.view())
+            .unwrap();
+        report.push(check_case(&format!("qoe {kernel:?} {p}"), &svm, case, &zte));
     }
     println!("{}", report.join("\n"));
 }
