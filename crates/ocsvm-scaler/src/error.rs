@@ -23,6 +23,10 @@ pub enum OcsvmError {
         /// The stopping tolerance.
         tol: f64,
     },
+    /// Kernel values overflowed (data too large for the kernel and
+    /// `gamma`; standardise it first) and the result would be meaningless.
+    #[error("numerical failure: {0}")]
+    Numerical(String),
     /// A loaded model failed validation (foreign, corrupt or inconsistent).
     #[error("invalid model: {0}")]
     InvalidModel(String),

@@ -111,12 +111,9 @@ impl KernelFn {
 
     /// The kernel value from a dot product and the two squared norms.
     #[inline]
-    pub(crate) fn from_dot(&self, dot: f64, sq_a: f64, sq_b: f64) -> f64 {
+    pub(crate) fn value_from_dot(&self, dot: f64, sq_a: f64, sq_b: f64) -> f64 {
         match self.kernel {
-            Kernel::Rbf => {
-                let dist = sq_a + sq_b - 2.0 * dot;
-                exp_neg(-self.gamma * if dist > 0.0 { dist } else { 0.0 })
-            }
+            Kernel::Rbf => exp_neg(-self.gamma * clamp_dist(sq_a + sq_b - 2.0 * dot)),
             Kernel::Linear => dot,
             Kernel::Poly { degree, coef0 } => powi(self.gamma * dot + coef0, degree),
             Kernel::Sigmoid { coef0 } => (self.gamma * dot + coef0).tanh(),
@@ -152,22 +149,33 @@ impl KernelFn {
                 Kernel::Rbf => {
                     let (sa, g) = (sq_a[r], -self.gamma);
                     for ((o, &d), &sb) in row.iter_mut().zip(drow).zip(sq_b) {
-                        let dist = sa + sb - 2.0 * d.as_f64();
-                        // clamp rounding below zero (a comparison, not
-                        // f64::max, so that the loop vectorises)
-                        let dist = if dist > 0.0 { dist } else { 0.0 };
-                        *o = g * dist;
+                        *o = g * clamp_dist(sa + sb - 2.0 * d.as_f64());
                     }
                     exp_neg_in_place(&mut row);
                 }
                 _ => {
                     for (o, &d) in row.iter_mut().zip(drow) {
-                        *o = self.from_dot(d.as_f64(), 0.0, 0.0);
+                        *o = self.value_from_dot(d.as_f64(), 0.0, 0.0);
                     }
                 }
             }
             emit(r, &mut row);
         }
+    }
+}
+
+/// A squared distance from norms and a dot product: rounding below zero is
+/// clamped to 0, and NaN (infinite norms: `inf - inf`) becomes +inf, since
+/// such points are far from everything. Written with comparisons, not
+/// `f64::max`, so that loops over it vectorise.
+#[inline]
+fn clamp_dist(d: f64) -> f64 {
+    if d >= 0.0 {
+        d
+    } else if d < 0.0 {
+        0.0
+    } else {
+        f64::INFINITY
     }
 }
 

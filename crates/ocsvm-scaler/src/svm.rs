@@ -199,6 +199,13 @@ impl OcsvmValidParams {
                 cache_bytes: self.cache_bytes,
             },
         );
+        if !(sol.rho.is_finite() && sol.objective.is_finite()) {
+            return Err(OcsvmError::Numerical(format!(
+                "kernel values overflow for this data (rho = {}); standardise the data \
+                 or lower gamma",
+                sol.rho
+            )));
+        }
         if !sol.converged && !self.allow_unconverged {
             return Err(OcsvmError::NotConverged {
                 iterations: sol.iterations,
@@ -315,7 +322,7 @@ impl<F: Float> OneClassSvm<F> {
     /// [`Error::NonFinite`] for NaN or infinite input.
     pub fn decision_function(&self, x: ArrayView2<'_, F>) -> Result<Array1<F>> {
         check_matrix(x, self.n_features())?;
-        Ok(self.decision_unchecked(x, -self.rho))
+        checked(self.decision_unchecked(x, -self.rho))
     }
 
     /// `sum_i a_i K(sv_i, x)` (scikit-learn's `score_samples`):
@@ -325,7 +332,7 @@ impl<F: Float> OneClassSvm<F> {
     /// As [`OneClassSvm::decision_function`].
     pub fn score_samples(&self, x: ArrayView2<'_, F>) -> Result<Array1<F>> {
         check_matrix(x, self.n_features())?;
-        Ok(self.decision_unchecked(x, 0.0))
+        checked(self.decision_unchecked(x, 0.0))
     }
 
     /// `+1` where `decision_function > 0` (inlier), `-1` elsewhere.
@@ -417,6 +424,16 @@ impl<F: Float> OneClassSvm<F> {
     }
 }
 
+/// Rejects NaN outputs, which only overflowing kernel values produce.
+fn checked<F: Float>(d: Array1<F>) -> Result<Array1<F>> {
+    match d.iter().position(|v| v.is_nan()) {
+        Some(i) => Err(OcsvmError::Numerical(format!(
+            "the kernel values of row {i} overflow; standardise the data or lower gamma"
+        ))),
+        None => Ok(d),
+    }
+}
+
 /// `sum_i k_i a_i` with eight partial sums, so that the loop vectorises.
 fn weighted_sum(k: &[f64], a: &[f64]) -> f64 {
     let mut acc = [0.0; 8];
@@ -442,7 +459,6 @@ impl<F: Float> Detector<F> for OneClassSvm<F> {
 
     /// `-decision_function`: higher = more anomalous, 0 on the boundary.
     fn score(&self, x: ArrayView2<'_, F>) -> oddframe::Result<Array1<F>> {
-        check_matrix(x, self.n_features())?;
-        Ok(self.decision_unchecked(x, -self.rho).mapv(|d| -d))
+        Ok(self.decision_function(x)?.mapv(|d| -d))
     }
 }
