@@ -9,8 +9,9 @@
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use fisvdd::FisvddParams;
 use ndarray::Array2;
+use ocsvm_scaler::StandardScaler;
 use oddframe::{Detector, ParamGuard};
-use video_features::qoe::{CsvTable, QoeTransform, Standardizer, FEATURE_NAMES};
+use video_features::qoe::{CsvTable, QoeTransform, FEATURE_NAMES};
 
 fn windows() -> Array2<f64> {
     let path = concat!(
@@ -21,7 +22,7 @@ fn windows() -> Array2<f64> {
         .and_then(|t| t.matrix(&FEATURE_NAMES))
         .expect("bundled QoE windows");
     let x = QoeTransform::live_nflx().apply(raw.view()).expect("finite");
-    Standardizer::fit(x.view())
+    StandardScaler::fit(x.view())
         .and_then(|s| s.transform(x.view()))
         .expect("finite")
 }

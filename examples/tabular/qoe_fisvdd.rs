@@ -1,34 +1,41 @@
-//! Streaming-QoE anomaly detection with FISVDD on LIVE-Netflix-II windows.
+//! Streaming-QoE anomaly detection with FISVDD (or a one-class SVM) on
+//! LIVE-Netflix-II windows.
 //!
 //! ```text
 //! cargo run --release --example qoe_fisvdd                      # bundled train/test split
 //! cargo run --release --example qoe_fisvdd -- --sigma 2.081761  # the original system's setting
+//! cargo run --release --example qoe_fisvdd -- --detector both   # FISVDD and one-class SVM side by side
 //! cargo run --release --example qoe_fisvdd -- --loso testdata/qoe/live_nflx_ii_windows.csv
 //! cargo run --release --example qoe_fisvdd -- --help
 //! ```
 //!
 //! Pipeline: CSV windows -> clip + log1p -> standardise (fitted on training
-//! windows) -> FISVDD -> threshold calibrated on training scores -> decisions.
+//! windows) -> detector -> threshold calibrated on training scores -> decisions.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use fisvdd::{Bandwidth, Fisvdd, FisvddParams};
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView2};
+use ocsvm_scaler::{Gamma, OcsvmParams, OneClassSvm, StandardScaler};
 use oddframe::{metrics, threshold::quantile, Calibration, Detector, ParamGuard, Threshold};
-use video_features::qoe::{ColumnTransform, CsvTable, QoeTransform, Standardizer, FEATURE_NAMES};
+use video_features::qoe::{ColumnTransform, CsvTable, QoeTransform, FEATURE_NAMES};
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 const HELP: &str = "\
-qoe_fisvdd: train FISVDD on normal QoE windows, score held-out windows
+qoe_fisvdd: train a one-class model on normal QoE windows, score held-out windows
 
 options:
   --train FILE         training windows (default testdata/qoe/live_nflx_ii_train.csv)
   --test FILE          test windows with labels (default testdata/qoe/live_nflx_ii_test.csv)
   --loso FILE          leave-one-source-out folds over an all-windows table instead
-  --sigma X            fixed kernel width (default: the support-fraction rule)
+  --detector D         fisvdd | ocsvm | both (default fisvdd): both compares them
+                       on the same split or folds
+  --nu X               one-class SVM nu (default 0.1)
+  --gamma G            one-class SVM gamma: scale | auto | a number (default scale)
+  --sigma X            FISVDD fixed kernel width (default: the support-fraction rule)
   --support-fraction F target support-vector fraction of the default rule (default 0.2)
   --median             median-heuristic sigma
   --features a,b,..    feature columns (default vmaf_mean,...,tsl_end)
@@ -39,13 +46,25 @@ options:
   --quantile Q         threshold = Q-quantile of training scores (default 0.9)
   --source-col COL     LOSO source column (default content; source = text before the first '_')
   --session-col COL    LOSO session column (default file)
-  --save FILE          save the fitted model as JSON
+  --save FILE          save the fitted model as JSON (with --detector both: FILE.fisvdd.json
+                       and FILE.ocsvm.json)
 ";
+
+/// Which detectors to run.
+#[derive(Clone, Copy, PartialEq)]
+enum Which {
+    Fisvdd,
+    Ocsvm,
+    Both,
+}
 
 struct Options {
     train: PathBuf,
     test: PathBuf,
     loso: Option<PathBuf>,
+    detector: Which,
+    nu: f64,
+    gamma: Gamma,
     bandwidth: Bandwidth,
     features: Vec<String>,
     log1p: Vec<(String, f64)>,
@@ -68,6 +87,9 @@ fn parse_args() -> AnyResult<Options> {
         train: testdata("live_nflx_ii_train.csv"),
         test: testdata("live_nflx_ii_test.csv"),
         loso: None,
+        detector: Which::Fisvdd,
+        nu: 0.1,
+        gamma: Gamma::Scale,
         bandwidth: Bandwidth::default(),
         features: FEATURE_NAMES.iter().map(|s| s.to_string()).collect(),
         log1p: vec![
@@ -103,6 +125,22 @@ fn parse_args() -> AnyResult<Options> {
             "--train" => o.train = value.into(),
             "--test" => o.test = value.into(),
             "--loso" => o.loso = Some(value.into()),
+            "--detector" => {
+                o.detector = match value.as_str() {
+                    "fisvdd" => Which::Fisvdd,
+                    "ocsvm" => Which::Ocsvm,
+                    "both" => Which::Both,
+                    v => return Err(format!("--detector {v:?}: fisvdd, ocsvm or both").into()),
+                }
+            }
+            "--nu" => o.nu = num(&value)?,
+            "--gamma" => {
+                o.gamma = match value.as_str() {
+                    "scale" => Gamma::Scale,
+                    "auto" => Gamma::Auto,
+                    v => Gamma::Value(num(v)?),
+                }
+            }
             "--sigma" => o.bandwidth = Bandwidth::Fixed(num(&value)?),
             "--support-fraction" => o.bandwidth = Bandwidth::SupportFraction(num(&value)?),
             "--features" => o.features = value.split(',').map(str::to_string).collect(),
@@ -139,7 +177,7 @@ fn parse_log1p(v: &str) -> AnyResult<Vec<(String, f64)>> {
 /// The preprocessing fitted on training windows.
 struct Prep {
     transform: QoeTransform,
-    scaler: Standardizer,
+    scaler: StandardScaler,
 }
 
 impl Prep {
@@ -160,7 +198,7 @@ impl Prep {
                 })
                 .collect::<AnyResult<Vec<_>>>()?;
         let transform = QoeTransform::new(o.features.len(), columns)?;
-        let scaler = Standardizer::fit(transform.apply(raw)?.view())?;
+        let scaler = StandardScaler::fit(transform.apply(raw)?.view())?;
         Ok(Self { transform, scaler })
     }
 
@@ -181,12 +219,112 @@ fn labels(o: &Options, t: &CsvTable) -> AnyResult<Vec<bool>> {
         .collect())
 }
 
-fn fit(o: &Options, x: ArrayView2<'_, f64>) -> AnyResult<Fisvdd> {
-    Ok(FisvddParams::new().bandwidth(o.bandwidth).check()?.fit(x)?)
+/// A fitted detector of either kind.
+enum Model {
+    Fisvdd(Fisvdd),
+    Ocsvm(OneClassSvm<f64>),
+}
+
+impl Model {
+    fn fit(o: &Options, which: Which, x: ArrayView2<'_, f64>) -> AnyResult<Self> {
+        Ok(match which {
+            Which::Ocsvm => {
+                Model::Ocsvm(OcsvmParams::new().nu(o.nu).gamma(o.gamma).check()?.fit(x)?)
+            }
+            _ => Model::Fisvdd(FisvddParams::new().bandwidth(o.bandwidth).check()?.fit(x)?),
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Model::Fisvdd(_) => "fisvdd",
+            Model::Ocsvm(_) => "ocsvm",
+        }
+    }
+
+    fn detector(&self) -> &dyn Detector<f64> {
+        match self {
+            Model::Fisvdd(m) => m,
+            Model::Ocsvm(m) => m,
+        }
+    }
+
+    /// A score on a scale shared by models fitted on different folds:
+    /// FISVDD's Q / L, and the SVM's `-decision / rho` (both 0 on the
+    /// boundary, positive outside).
+    fn relative_score(&self, x: ArrayView2<'_, f64>) -> AnyResult<Array1<f64>> {
+        Ok(match self {
+            Model::Fisvdd(m) => m.relative_score(x)?,
+            Model::Ocsvm(m) => m.decision_function(x)? / -m.rho(),
+        })
+    }
+
+    fn n_sv(&self) -> usize {
+        match self {
+            Model::Fisvdd(m) => m.n_sv(),
+            Model::Ocsvm(m) => m.support().len(),
+        }
+    }
+
+    /// The kernel width as FISVDD's sigma (`gamma = 1 / (2 sigma^2)`).
+    fn sigma(&self) -> f64 {
+        match self {
+            Model::Fisvdd(m) => m.sigma(),
+            Model::Ocsvm(m) => (0.5 / m.gamma()).sqrt(),
+        }
+    }
+
+    fn describe(&self, o: &Options, n_train: usize) -> Vec<String> {
+        let share = 100.0 * self.n_sv() as f64 / n_train as f64;
+        match self {
+            Model::Fisvdd(m) => vec![
+                format!("sigma          {:.6} ({:?})", m.sigma(), o.bandwidth),
+                format!(
+                    "support        {} vectors ({share:.1} % of training windows), L = {:.6}",
+                    m.n_sv(),
+                    m.boundary()
+                ),
+                format!(
+                    "refactorised   {} times in the final fit",
+                    m.refactorisations()
+                ),
+            ],
+            Model::Ocsvm(m) => vec![
+                format!(
+                    "nu, gamma      {}, {:.6} ({:?}; sigma {:.6})",
+                    o.nu,
+                    m.gamma(),
+                    o.gamma,
+                    self.sigma()
+                ),
+                format!(
+                    "support        {} vectors ({share:.1} % of training windows), rho = {:.6}",
+                    m.support().len(),
+                    m.rho()
+                ),
+                format!("solver         {} iterations", m.fit_info().iterations),
+            ],
+        }
+    }
+
+    fn save(&self, path: &std::path::Path) -> AnyResult<()> {
+        match self {
+            Model::Fisvdd(m) => m.save(path)?,
+            Model::Ocsvm(m) => m.save(path)?,
+        }
+        Ok(())
+    }
+}
+
+fn which_list(w: Which) -> Vec<Which> {
+    match w {
+        Which::Both => vec![Which::Fisvdd, Which::Ocsvm],
+        one => vec![one],
+    }
 }
 
 /// Median microseconds per window of batched scoring over `x`.
-fn score_time_us(model: &Fisvdd, x: ArrayView2<'_, f64>) -> AnyResult<f64> {
+fn score_time_us(model: &dyn Detector<f64>, x: ArrayView2<'_, f64>) -> AnyResult<f64> {
     let mut runs = Vec::new();
     for _ in 0..21 {
         let t = Instant::now();
@@ -205,42 +343,72 @@ fn split(o: &Options) -> AnyResult<()> {
     let xtr = prep.apply(raw.view())?;
     let xte = prep.apply(features(o, &test)?.view())?;
     let y = labels(o, &test)?;
-
-    let t0 = Instant::now();
-    let model = fit(o, xtr.view())?;
-    let fit_s = t0.elapsed().as_secs_f64();
-    let train_scores = model.score(xtr.view())?.to_vec();
-    let threshold = Threshold::calibrate(Calibration::Quantile(o.quantile), &train_scores)?;
-    let scores = model.score(xte.view())?.to_vec();
-    let us = score_time_us(&model, xte.view())?;
-    if let Some(path) = &o.save {
-        model.save(path)?;
-    }
-
-    let auc = metrics::roc_auc(&y, &scores)?;
-    let ap = metrics::average_precision(&y, &scores)?;
-    let at = metrics::at_threshold(&y, &scores, threshold.value())?;
     let anomalies = y.iter().filter(|&&l| l).count();
-    println!("FISVDD on streaming-QoE windows");
     println!(
         "  train          {} ({} windows)",
         o.train.display(),
         xtr.nrows()
     );
     println!(
-        "  test           {} ({} windows, {} anomalous)",
+        "  test           {} ({} windows, {anomalies} anomalous)",
         o.test.display(),
-        xte.nrows(),
-        anomalies
+        xte.nrows()
     );
-    println!("  sigma          {:.6} ({:?})", model.sigma(), o.bandwidth);
-    println!(
-        "  support        {} vectors ({:.1} % of training windows), L = {:.6}",
-        model.n_sv(),
-        100.0 * model.n_sv() as f64 / xtr.nrows() as f64,
-        model.boundary()
-    );
-    println!("  fit            {fit_s:.3} s (bandwidth selection included; {} refactorisations in the final fit)", model.refactorisations());
+    let mut json = Vec::new();
+    for which in which_list(o.detector) {
+        json.push(split_one(o, which, &xtr, &xte, &y)?);
+    }
+    match json.as_slice() {
+        [one] => println!("{one}"),
+        both => println!(
+            "{{{}}}",
+            both.iter()
+                .zip(["fisvdd", "ocsvm"])
+                .map(|(j, k)| format!("\"{k}\":{j}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    }
+    Ok(())
+}
+
+/// Fits one detector on the split, prints its report, returns its JSON.
+fn split_one(
+    o: &Options,
+    which: Which,
+    xtr: &Array2<f64>,
+    xte: &Array2<f64>,
+    y: &[bool],
+) -> AnyResult<String> {
+    let t0 = Instant::now();
+    let model = Model::fit(o, which, xtr.view())?;
+    let fit_s = t0.elapsed().as_secs_f64();
+    let det = model.detector();
+    let train_scores = det.score(xtr.view())?.to_vec();
+    let threshold = Threshold::calibrate(Calibration::Quantile(o.quantile), &train_scores)?;
+    let scores = det.score(xte.view())?.to_vec();
+    let us = score_time_us(det, xte.view())?;
+    if let Some(path) = &o.save {
+        let path = if o.detector == Which::Both {
+            path.with_extension(format!("{}.json", model.name()))
+        } else {
+            path.clone()
+        };
+        model.save(&path)?;
+    }
+
+    let auc = metrics::roc_auc(y, &scores)?;
+    let ap = metrics::average_precision(y, &scores)?;
+    let at = metrics::at_threshold(y, &scores, threshold.value())?;
+    let title = match model {
+        Model::Fisvdd(_) => "FISVDD",
+        Model::Ocsvm(_) => "one-class SVM",
+    };
+    println!("{title} on streaming-QoE windows");
+    for line in model.describe(o, xtr.nrows()) {
+        println!("  {line}");
+    }
+    println!("  fit            {fit_s:.3} s (bandwidth selection included)");
     println!("  scoring        {us:.3} us per window (batched, median of 21 runs)");
     println!(
         "  threshold      {:.6} ({}-quantile of training scores)",
@@ -253,14 +421,14 @@ fn split(o: &Options) -> AnyResult<()> {
         "  at threshold   precision {:.4}, recall {:.4}, F1 {:.4}, flag rate {:.4}",
         at.precision, at.recall, at.f1, at.flag_rate
     );
-    println!(
-        "{{\"auc\":{auc:.6},\"ap\":{ap:.6},\"f1\":{:.6},\"flag_rate\":{:.6},\"n_sv\":{},\"sigma\":{:.6},\"fit_s\":{fit_s:.6},\"score_us_per_window\":{us:.6}}}",
+    Ok(format!(
+        "{{\"detector\":\"{}\",\"auc\":{auc:.6},\"ap\":{ap:.6},\"f1\":{:.6},\"flag_rate\":{:.6},\"n_sv\":{},\"sigma\":{:.6},\"fit_s\":{fit_s:.6},\"score_us_per_window\":{us:.6}}}",
+        model.name(),
         at.f1,
         at.flag_rate,
         model.n_sv(),
         model.sigma()
-    );
-    Ok(())
+    ))
 }
 
 /// Per-session accumulator: window scores and labels.
@@ -286,23 +454,67 @@ fn loso(o: &Options, path: &PathBuf) -> AnyResult<()> {
     if names.len() < 2 {
         return Err("leave-one-source-out needs at least two sources".into());
     }
+    let data = Folds {
+        raw: &raw,
+        qoe: &qoe,
+        sources: &sources,
+        sessions: &sessions,
+        names: &names,
+    };
+    let mut json = Vec::new();
+    for which in which_list(o.detector) {
+        json.push(loso_one(o, which, path, &data)?);
+    }
+    match json.as_slice() {
+        [one] => println!("{one}"),
+        both => println!(
+            "{{{}}}",
+            both.iter()
+                .zip(["fisvdd", "ocsvm"])
+                .map(|(j, k)| format!("\"{k}\":{j}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    }
+    Ok(())
+}
 
-    println!("FISVDD leave-one-source-out on {}", path.display());
+/// The all-windows table split by source.
+struct Folds<'a> {
+    raw: &'a Array2<f64>,
+    qoe: &'a [f64],
+    sources: &'a [&'a str],
+    sessions: &'a [&'a str],
+    names: &'a [&'a str],
+}
+
+/// Runs the folds for one detector, prints its report, returns its JSON.
+fn loso_one(o: &Options, which: Which, path: &PathBuf, d: &Folds<'_>) -> AnyResult<String> {
+    let title = if which == Which::Ocsvm {
+        "one-class SVM"
+    } else {
+        "FISVDD"
+    };
+    println!("{title} leave-one-source-out on {}", path.display());
     println!("  fold                   train  test    sigma   n_sv   AUC     AP");
     let (mut aucs, mut aps) = (Vec::new(), Vec::new());
     let mut by_session: BTreeMap<&str, Session> = BTreeMap::new();
-    for name in &names {
-        let train_rows: Vec<usize> = (0..raw.nrows())
-            .filter(|&i| sources[i] != *name && qoe[i] > o.anomaly_le)
+    for name in d.names {
+        let train_rows: Vec<usize> = (0..d.raw.nrows())
+            .filter(|&i| d.sources[i] != *name && d.qoe[i] > o.anomaly_le)
             .collect();
-        let test_rows: Vec<usize> = (0..raw.nrows()).filter(|&i| sources[i] == *name).collect();
-        let raw_tr = raw.select(ndarray::Axis(0), &train_rows);
+        let test_rows: Vec<usize> = (0..d.raw.nrows())
+            .filter(|&i| d.sources[i] == *name)
+            .collect();
+        let raw_tr = d.raw.select(ndarray::Axis(0), &train_rows);
         let prep = Prep::fit(o, raw_tr.view())?;
-        let model = fit(o, prep.apply(raw_tr.view())?.view())?;
-        let xte = prep.apply(raw.select(ndarray::Axis(0), &test_rows).view())?;
-        // Q / L puts every fold's model on one scale for pooling sessions
+        let model = Model::fit(o, which, prep.apply(raw_tr.view())?.view())?;
+        let xte = prep.apply(d.raw.select(ndarray::Axis(0), &test_rows).view())?;
         let scores = model.relative_score(xte.view())?.to_vec();
-        let y: Vec<bool> = test_rows.iter().map(|&i| qoe[i] <= o.anomaly_le).collect();
+        let y: Vec<bool> = test_rows
+            .iter()
+            .map(|&i| d.qoe[i] <= o.anomaly_le)
+            .collect();
         let (auc, ap) = match (
             metrics::roc_auc(&y, &scores),
             metrics::average_precision(&y, &scores),
@@ -322,9 +534,9 @@ fn loso(o: &Options, path: &PathBuf) -> AnyResult<()> {
             model.n_sv()
         );
         for (k, &i) in test_rows.iter().enumerate() {
-            let s = by_session.entry(sessions[i]).or_default();
+            let s = by_session.entry(d.sessions[i]).or_default();
             s.scores.push(scores[k]);
-            s.qoe.push(qoe[i]);
+            s.qoe.push(d.qoe[i]);
         }
     }
     let mut session_scores = Vec::new();
@@ -342,14 +554,14 @@ fn loso(o: &Options, path: &PathBuf) -> AnyResult<()> {
         aucs.len()
     );
     println!(
-        "  session AUC ({} sessions, score = p95 of window Q/L) {session_auc:.4}",
+        "  session AUC ({} sessions, score = p95 of the fold-relative window score) {session_auc:.4}",
         session_scores.len()
     );
-    println!(
-        "{{\"folds\":{},\"window_auc\":{window_auc:.6},\"window_ap\":{window_ap:.6},\"session_auc\":{session_auc:.6}}}",
-        names.len()
-    );
-    Ok(())
+    Ok(format!(
+        "{{\"detector\":\"{}\",\"folds\":{},\"window_auc\":{window_auc:.6},\"window_ap\":{window_ap:.6},\"session_auc\":{session_auc:.6}}}",
+        if which == Which::Ocsvm { "ocsvm" } else { "fisvdd" },
+        d.names.len()
+    ))
 }
 
 fn main() {

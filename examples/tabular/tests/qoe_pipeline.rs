@@ -4,9 +4,10 @@
 
 use fisvdd::{Fisvdd, FisvddParams};
 use ndarray::Array2;
+use ocsvm_scaler::StandardScaler;
 use oddframe::streaming::{StreamingConfig, StreamingDetector};
 use oddframe::{metrics, Detector, ParamGuard};
-use video_features::qoe::{CsvTable, QoeTransform, Standardizer, FEATURE_NAMES};
+use video_features::qoe::{CsvTable, QoeTransform, FEATURE_NAMES};
 
 fn testdata(name: &str) -> String {
     format!("{}/../../testdata/qoe/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -23,7 +24,7 @@ fn split() -> (Array2<f64>, Array2<f64>, Vec<bool>) {
     let xte = t
         .apply(test.matrix(&FEATURE_NAMES).unwrap().view())
         .unwrap();
-    let scaler = Standardizer::fit(xtr.view()).unwrap();
+    let scaler = StandardScaler::fit(xtr.view()).unwrap();
     let labels = test
         .numeric("QoE_win")
         .unwrap()
@@ -98,4 +99,39 @@ fn update_if_normal_keeps_learning_the_stream() {
     // the stream still separates bad windows from good ones
     let a = metrics::roc_auc(&y, &scores).unwrap();
     assert!(a > 0.75, "streaming AUC {a}");
+}
+
+#[test]
+fn one_class_svm_pipeline_detects_poor_qoe_windows() {
+    // the same preprocessing with the one-class SVM as the detector, through
+    // the core Pipeline (scaler then SVM) on raw transformed windows
+    let train = CsvTable::from_path(testdata("live_nflx_ii_train.csv")).unwrap();
+    let test = CsvTable::from_path(testdata("live_nflx_ii_test.csv")).unwrap();
+    let t = QoeTransform::live_nflx();
+    let xtr = t
+        .apply(train.matrix(&FEATURE_NAMES).unwrap().view())
+        .unwrap();
+    let xte = t
+        .apply(test.matrix(&FEATURE_NAMES).unwrap().view())
+        .unwrap();
+    let y: Vec<bool> = test
+        .numeric("QoE_win")
+        .unwrap()
+        .into_iter()
+        .map(|q| q <= 0.0)
+        .collect();
+    let model = ocsvm_scaler::ScaledOcsvm::fit(
+        StandardScaler::params(),
+        &ocsvm_scaler::OcsvmParams::new().nu(0.1).check().unwrap(),
+        xtr.view(),
+    )
+    .unwrap();
+    let boxed: Box<dyn Detector<f64>> = Box::new(model);
+    let scores = boxed.score(xte.view()).unwrap().to_vec();
+    let a = metrics::roc_auc(&y, &scores).unwrap();
+    assert!(a > 0.8, "AUC {a}");
+    // about nu of the training windows fall outside
+    let train_scores = boxed.score(xtr.view()).unwrap();
+    let outside = train_scores.iter().filter(|&&s| s > 0.0).count() as f64 / xtr.nrows() as f64;
+    assert!((0.05..=0.11).contains(&outside), "{outside}");
 }

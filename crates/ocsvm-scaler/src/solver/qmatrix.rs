@@ -35,7 +35,10 @@ impl<F: Float> QMatrix<F> {
         // the diagonal from the squared norms: exactly 1 for the RBF kernel,
         // as in LIBSVM
         let norms = row_norms(x.view());
-        let qd = norms.iter().map(|&s| kernel.value_from_dot(s, s, s)).collect();
+        let qd = norms
+            .iter()
+            .map(|&s| kernel.value_from_dot(s, s, s))
+            .collect();
         Self {
             qd,
             cache: Cache::new(x.nrows(), cache_bytes),

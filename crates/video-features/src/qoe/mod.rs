@@ -4,8 +4,9 @@
 //! score such as VMAF, the bitrate, whether playback was stalled) becomes
 //! fixed-length windows ([`QoeWindower`], default 5 s with a 1 s hop), which
 //! are then clipped and log-compressed ([`QoeTransform`]) and standardised
-//! ([`Standardizer`]) before a detector sees them. [`CsvTable`] loads
-//! windows that were computed elsewhere.
+//! (with `ocsvm_scaler::StandardScaler`, fitted on the training windows)
+//! before a detector sees them. [`CsvTable`] loads windows that were
+//! computed elsewhere.
 //!
 //! ```
 //! use oddframe::FeatureExtractor;
@@ -24,11 +25,9 @@
 //! ```
 
 mod csv_table;
-mod scaler;
 mod transform;
 mod window;
 
 pub use csv_table::{CsvError, CsvTable};
-pub use scaler::Standardizer;
 pub use transform::{ColumnTransform, QoeTransform};
 pub use window::{QoeSample, QoeWindower, FEATURE_NAMES};
