@@ -489,7 +489,7 @@ struct Folds<'a> {
 }
 
 /// Runs the folds for one detector, prints its report, returns its JSON.
-fn loso_one(o: &Options, which: Which, path: &PathBuf, d: &Folds<'_>) -> AnyResult<String> {
+fn loso_one(o: &Options, which: Which, path: &std::path::Path, d: &Folds<'_>) -> AnyResult<String> {
     let title = if which == Which::Ocsvm {
         "one-class SVM"
     } else {

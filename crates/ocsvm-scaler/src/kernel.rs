@@ -8,7 +8,7 @@
 //! core's vectorisable [`oddframe::math::exp_neg`].
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array2, ArrayView2};
+use ndarray::{ArrayView2, ArrayViewMut2};
 use oddframe::math::{exp_neg, exp_neg_in_place};
 use oddframe::{Error, Float};
 
@@ -77,6 +77,14 @@ impl Gamma {
     }
 }
 
+/// Scratch space reused between [`KernelFn::block`] calls: the dot
+/// products of a block and one row of kernel values.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch<F> {
+    dots: Vec<F>,
+    row: Vec<f64>,
+}
+
 /// A kernel with its resolved `gamma`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct KernelFn {
@@ -129,21 +137,26 @@ impl KernelFn {
         sq_a: &[f64],
         b: ArrayView2<'_, F>,
         sq_b: &[f64],
-        dots: &mut Array2<F>,
+        scratch: &mut Scratch<F>,
         mut emit: impl FnMut(usize, &mut [f64]),
     ) {
         let (m, n) = (a.nrows(), b.nrows());
-        if dots.dim() != (m, n) {
-            *dots = Array2::zeros((m, n));
-        }
-        general_mat_mul(F::one(), &a, &b.t(), F::zero(), dots);
-        if n == 0 {
+        if m == 0 || n == 0 {
             return;
         }
-        let mut row = vec![0.0; n];
-        let Some(flat) = dots.as_slice() else {
+        if scratch.dots.len() < m * n {
+            scratch.dots.resize(m * n, F::zero());
+        }
+        if scratch.row.len() < n {
+            scratch.row.resize(n, 0.0);
+        }
+        let flat = &mut scratch.dots[..m * n];
+        let row = &mut scratch.row[..n];
+        let Ok(mut dots) = ArrayViewMut2::from_shape((m, n), &mut *flat) else {
             return;
         };
+        // beta = 0: the old contents of the scratch space are not read
+        general_mat_mul(F::one(), &a, &b.t(), F::zero(), &mut dots);
         for (r, drow) in flat.chunks_exact(n).enumerate() {
             match self.kernel {
                 Kernel::Rbf => {
@@ -151,7 +164,7 @@ impl KernelFn {
                     for ((o, &d), &sb) in row.iter_mut().zip(drow).zip(sq_b) {
                         *o = g * clamp_dist(sa + sb - 2.0 * d.as_f64());
                     }
-                    exp_neg_in_place(&mut row);
+                    exp_neg_in_place(row);
                 }
                 _ => {
                     for (o, &d) in row.iter_mut().zip(drow) {
@@ -159,7 +172,7 @@ impl KernelFn {
                     }
                 }
             }
-            emit(r, &mut row);
+            emit(r, row);
         }
     }
 }
@@ -228,8 +241,8 @@ mod tests {
             Kernel::Sigmoid { coef0: -0.2 },
         ] {
             let k = KernelFn { kernel, gamma: 0.3 };
-            let mut dots = Array2::zeros((0, 0));
-            k.block(a.view(), &sa, b.view(), &sb, &mut dots, |r, vals| {
+            let mut scratch = Scratch::default();
+            k.block(a.view(), &sa, b.view(), &sb, &mut scratch, |r, vals| {
                 for (c, &v) in vals.iter().enumerate() {
                     let (x, y) = (a.row(r), b.row(c));
                     let dot = x.dot(&y);

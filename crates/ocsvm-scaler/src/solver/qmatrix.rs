@@ -10,7 +10,7 @@ use ndarray::{Array2, ArrayView2, Axis, Slice};
 use oddframe::Float;
 
 use super::cache::Cache;
-use crate::kernel::{row_norms, KernelFn};
+use crate::kernel::{row_norms, KernelFn, Scratch};
 
 pub(crate) struct QMatrix<F: Float> {
     /// Samples in the solver's current order.
@@ -19,7 +19,7 @@ pub(crate) struct QMatrix<F: Float> {
     qd: Vec<f64>,
     kernel: KernelFn,
     cache: Cache,
-    dots: Array2<F>,
+    scratch: Scratch<F>,
     /// Columns computed (for diagnostics and benchmarks).
     pub(crate) columns_computed: u64,
 }
@@ -42,7 +42,7 @@ impl<F: Float> QMatrix<F> {
         Self {
             qd,
             cache: Cache::new(x.nrows(), cache_bytes),
-            dots: Array2::zeros((0, 0)),
+            scratch: Scratch::default(),
             x,
             sq,
             kernel,
@@ -57,6 +57,13 @@ impl<F: Float> QMatrix<F> {
     /// Makes columns `cols` hold rows `0..len`, computing the missing rows of
     /// all of them with one matrix product per contiguous row range.
     pub(crate) fn fill(&mut self, cols: &[usize], len: usize) {
+        // the common case: all cached, only the recency changes
+        if cols.iter().all(|&c| self.cache.has(c, len)) {
+            for &c in cols {
+                self.cache.reserve(c, len);
+            }
+            return;
+        }
         // never ask the cache for more columns at once than it can hold
         let per_call = (self.cache.capacity() / (2 * len.max(1))).max(1);
         for chunk in cols.chunks(per_call) {
@@ -82,10 +89,10 @@ impl<F: Float> QMatrix<F> {
         let b = self.x.select(Axis(0), &idx);
         let sq_b: Vec<f64> = idx.iter().map(|&c| self.sq[c]).collect();
         let a = self.x.slice_axis(Axis(0), Slice::from(lo..len));
-        let (cache, dots) = (&mut self.cache, &mut self.dots);
+        let (cache, scratch) = (&mut self.cache, &mut self.scratch);
         // rows of the product are the columns' entries: compute B A^T
         self.kernel
-            .block(b.view(), &sq_b, a, &self.sq[lo..len], dots, |r, vals| {
+            .block(b.view(), &sq_b, a, &self.sq[lo..len], scratch, |r, vals| {
                 let (c, start) = need[r];
                 let col = cache.col_mut(c);
                 for (o, &v) in col[start..len].iter_mut().zip(&vals[start - lo..]) {
