@@ -199,6 +199,13 @@ fn run(o: &Options) -> AnyResult<()> {
         decision.len(),
         1e6 * score_s / decision.len().max(1) as f64
     );
+    match peak_memory_mib() {
+        Some(mib) => println!(
+            "peak memory     {mib:.1} MiB (process high-water mark; kernel cache limit {} MiB)",
+            o.cache_mb
+        ),
+        None => println!("peak memory     unavailable on this platform"),
+    }
     if let Some(path) = &o.out {
         let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
         writeln!(w, "decision")?;
@@ -220,6 +227,14 @@ fn run(o: &Options) -> AnyResult<()> {
         svm.gamma()
     );
     Ok(())
+}
+
+/// The process's peak resident memory (Linux `VmHWM`), in MiB.
+fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 fn main() {

@@ -209,11 +209,14 @@ impl SvmV1 {
                 self.dual_coef.len()
             )));
         }
-        if !self.support.is_empty() && self.support.len() != m {
+        if self.support.len() != m {
             return Err(invalid(format!(
                 "{} support indices for {m} support vectors",
                 self.support.len()
             )));
+        }
+        if self.support.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(invalid("support indices are not increasing"));
         }
         if let Some(i) = self
             .dual_coef

@@ -150,11 +150,6 @@ impl ParamGuard for OcsvmParams {
 }
 
 impl OcsvmValidParams {
-    /// `nu`.
-    pub fn nu_value(&self) -> f64 {
-        self.nu
-    }
-
     /// The parameters back as a builder.
     pub fn into_params(self) -> OcsvmParams {
         OcsvmParams(self)
@@ -237,6 +232,7 @@ impl OcsvmValidParams {
 /// What the solver did.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct FitInfo {
     /// Iterations (two-variable steps), scikit-learn's `n_iter_`.
     pub iterations: u64,
@@ -392,7 +388,7 @@ impl<F: Float> OneClassSvm<F> {
     }
 
     /// Indices of the support vectors in the training data
-    /// (scikit-learn's `support_`); empty for a loaded model.
+    /// (scikit-learn's `support_`), increasing.
     pub fn support(&self) -> &[usize] {
         &self.support
     }
