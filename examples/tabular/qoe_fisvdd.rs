@@ -358,17 +358,7 @@ fn split(o: &Options) -> AnyResult<()> {
     for which in which_list(o.detector) {
         json.push(split_one(o, which, &xtr, &xte, &y)?);
     }
-    match json.as_slice() {
-        [one] => println!("{one}"),
-        both => println!(
-            "{{{}}}",
-            both.iter()
-                .zip(["fisvdd", "ocsvm"])
-                .map(|(j, k)| format!("\"{k}\":{j}"))
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
-    }
+    print_json(&json);
     Ok(())
 }
 
@@ -431,6 +421,22 @@ fn split_one(
     ))
 }
 
+/// Prints one detector's JSON object, or both keyed by detector name, as
+/// one line.
+fn print_json(json: &[String]) {
+    match json {
+        [one] => println!("{one}"),
+        both => println!(
+            "{{{}}}",
+            both.iter()
+                .zip(["fisvdd", "ocsvm"])
+                .map(|(j, k)| format!("\"{k}\":{j}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    }
+}
+
 /// Per-session accumulator: window scores and labels.
 #[derive(Default)]
 struct Session {
@@ -465,17 +471,7 @@ fn loso(o: &Options, path: &PathBuf) -> AnyResult<()> {
     for which in which_list(o.detector) {
         json.push(loso_one(o, which, path, &data)?);
     }
-    match json.as_slice() {
-        [one] => println!("{one}"),
-        both => println!(
-            "{{{}}}",
-            both.iter()
-                .zip(["fisvdd", "ocsvm"])
-                .map(|(j, k)| format!("\"{k}\":{j}"))
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
-    }
+    print_json(&json);
     Ok(())
 }
 

@@ -9,6 +9,16 @@ use ndarray::{array, Array2, Axis};
 use ocsvm_scaler::{Gamma, Kernel, OcsvmError, OcsvmParams, StandardScaler};
 use oddframe::{Detector, Error, ParamGuard};
 
+/// A one-class SVM with default settings and `nu`.
+fn fit_nu(x: &Array2<f64>, nu: f64) -> ocsvm_scaler::OneClassSvm<f64> {
+    OcsvmParams::new()
+        .nu(nu)
+        .check()
+        .unwrap()
+        .fit(x.view())
+        .unwrap()
+}
+
 fn is_param(e: &OcsvmError, field: &str) -> bool {
     matches!(e, OcsvmError::Core(Error::InvalidParameter { name, .. }) if *name == field)
 }
@@ -87,12 +97,7 @@ fn bad_training_data_is_an_error() {
 #[test]
 fn bad_scoring_input_is_an_error() {
     let (train, _) = common::qoe();
-    let svm = OcsvmParams::new()
-        .nu(0.1)
-        .check()
-        .unwrap()
-        .fit(train.view())
-        .unwrap();
+    let svm = fit_nu(&train, 0.1);
     let wrong = Array2::<f64>::zeros((3, 5));
     assert!(matches!(
         svm.decision_function(wrong.view()),
@@ -366,12 +371,7 @@ fn partial_fit_equals_fit_on_the_concatenation() {
 #[test]
 fn overflowing_kernels_are_errors_or_far_points() {
     let (train, _) = common::qoe();
-    let svm = OcsvmParams::new()
-        .nu(0.1)
-        .check()
-        .unwrap()
-        .fit(train.view())
-        .unwrap();
+    let svm = fit_nu(&train, 0.1);
     // squared norms overflow: the point is far from everything
     let far = Array2::from_elem((1, 6), 1e200);
     let d = svm.decision_function(far.view()).unwrap();

@@ -13,8 +13,8 @@ fn testdata(name: &str) -> String {
     format!("{}/../../testdata/qoe/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Standardised training windows, test windows and test labels.
-fn split() -> (Array2<f64>, Array2<f64>, Vec<bool>) {
+/// Clipped and log-compressed training windows, test windows, test labels.
+fn transformed() -> (Array2<f64>, Array2<f64>, Vec<bool>) {
     let train = CsvTable::from_path(testdata("live_nflx_ii_train.csv")).unwrap();
     let test = CsvTable::from_path(testdata("live_nflx_ii_test.csv")).unwrap();
     let t = QoeTransform::live_nflx();
@@ -24,13 +24,19 @@ fn split() -> (Array2<f64>, Array2<f64>, Vec<bool>) {
     let xte = t
         .apply(test.matrix(&FEATURE_NAMES).unwrap().view())
         .unwrap();
-    let scaler = StandardScaler::fit(xtr.view()).unwrap();
     let labels = test
         .numeric("QoE_win")
         .unwrap()
         .into_iter()
         .map(|q| q <= 0.0)
         .collect();
+    (xtr, xte, labels)
+}
+
+/// Standardised training windows, test windows and test labels.
+fn split() -> (Array2<f64>, Array2<f64>, Vec<bool>) {
+    let (xtr, xte, labels) = transformed();
+    let scaler = StandardScaler::fit(xtr.view()).unwrap();
     (
         scaler.transform(xtr.view()).unwrap(),
         scaler.transform(xte.view()).unwrap(),
@@ -105,21 +111,7 @@ fn update_if_normal_keeps_learning_the_stream() {
 fn one_class_svm_pipeline_detects_poor_qoe_windows() {
     // the same preprocessing with the one-class SVM as the detector, through
     // the core Pipeline (scaler then SVM) on raw transformed windows
-    let train = CsvTable::from_path(testdata("live_nflx_ii_train.csv")).unwrap();
-    let test = CsvTable::from_path(testdata("live_nflx_ii_test.csv")).unwrap();
-    let t = QoeTransform::live_nflx();
-    let xtr = t
-        .apply(train.matrix(&FEATURE_NAMES).unwrap().view())
-        .unwrap();
-    let xte = t
-        .apply(test.matrix(&FEATURE_NAMES).unwrap().view())
-        .unwrap();
-    let y: Vec<bool> = test
-        .numeric("QoE_win")
-        .unwrap()
-        .into_iter()
-        .map(|q| q <= 0.0)
-        .collect();
+    let (xtr, xte, y) = transformed();
     let model = ocsvm_scaler::ScaledOcsvm::fit(
         StandardScaler::params(),
         &ocsvm_scaler::OcsvmParams::new().nu(0.1).check().unwrap(),
