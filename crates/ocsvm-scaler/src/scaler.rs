@@ -269,22 +269,15 @@ impl StandardScaler {
     /// scaler was fitted with [`StandardScalerParams::allow_nan`].
     pub fn transform<F: Float>(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
         self.check_input(x)?;
-        let (with_mean, with_std) = (self.params.with_mean, self.params.with_std);
+        let (shift, scale) = self.effective();
         let mut out = Array2::zeros(x.raw_dim());
-        Zip::from(out.rows_mut())
-            .and(x.rows())
-            .for_each(|mut o, r| {
-                for (j, (o, &v)) in o.iter_mut().zip(r.iter()).enumerate() {
-                    let mut z = v.as_f64();
-                    if with_mean {
-                        z -= self.mean[j];
-                    }
-                    if with_std {
-                        z /= self.scale[j];
-                    }
-                    *o = F::cast(z);
-                }
-            });
+        // subtracting 0 and dividing by 1 are exact, so the disabled steps
+        // need no branch in the loop
+        Zip::from(&mut out)
+            .and(&x)
+            .and_broadcast(&shift)
+            .and_broadcast(&scale)
+            .for_each(|o, &v, &m, &s| *o = F::cast((v.as_f64() - m) / s));
         Ok(out)
     }
 
@@ -294,23 +287,30 @@ impl StandardScaler {
     /// As [`StandardScaler::transform`].
     pub fn inverse_transform<F: Float>(&self, z: ArrayView2<'_, F>) -> Result<Array2<F>> {
         self.check_input(z)?;
-        let (with_mean, with_std) = (self.params.with_mean, self.params.with_std);
+        let (shift, scale) = self.effective();
         let mut out = Array2::zeros(z.raw_dim());
-        Zip::from(out.rows_mut())
-            .and(z.rows())
-            .for_each(|mut o, r| {
-                for (j, (o, &v)) in o.iter_mut().zip(r.iter()).enumerate() {
-                    let mut x = v.as_f64();
-                    if with_std {
-                        x *= self.scale[j];
-                    }
-                    if with_mean {
-                        x += self.mean[j];
-                    }
-                    *o = F::cast(x);
-                }
-            });
+        Zip::from(&mut out)
+            .and(&z)
+            .and_broadcast(&shift)
+            .and_broadcast(&scale)
+            .for_each(|o, &v, &m, &s| *o = F::cast(v.as_f64() * s + m));
         Ok(out)
+    }
+
+    /// The mean and scale applied: 0 and 1 for disabled steps.
+    fn effective(&self) -> (Array1<f64>, Array1<f64>) {
+        let d = self.mean.len();
+        let shift = if self.params.with_mean {
+            self.mean.clone()
+        } else {
+            Array1::zeros(d)
+        };
+        let scale = if self.params.with_std {
+            self.scale.clone()
+        } else {
+            Array1::ones(d)
+        };
+        (shift, scale)
     }
 
     fn check_input<F: Float>(&self, x: ArrayView2<'_, F>) -> Result<()> {
@@ -344,26 +344,28 @@ impl BatchStats {
     /// then the corrected two-pass squared deviations about the batch mean.
     fn of<F: Float>(x: ArrayView2<'_, F>) -> Self {
         let d = x.ncols();
+        // row slices (a copy only for non-standard layouts); NaN adds 0,
+        // as numpy's nansum does, without a branch so the loops vectorise
+        let x = x.as_standard_layout();
+        let rows = x.as_slice().unwrap_or(&[]).chunks_exact(d.max(1));
         let mut count = vec![0.0; d];
         let mut sum = vec![0.0; d];
-        for r in x.rows() {
-            for (j, &v) in r.iter().enumerate() {
-                if !v.is_nan() {
-                    count[j] += 1.0;
-                    sum[j] += v.as_f64();
-                }
+        for r in rows.clone() {
+            for ((c, s), &v) in count.iter_mut().zip(sum.iter_mut()).zip(r) {
+                let (v, ok) = (v.as_f64(), !v.is_nan());
+                *c += if ok { 1.0 } else { 0.0 };
+                *s += if ok { v } else { 0.0 };
             }
         }
         let t: Vec<f64> = sum.iter().zip(&count).map(|(s, c)| s / c).collect();
         let mut corr = vec![0.0; d];
         let mut sq = vec![0.0; d];
-        for r in x.rows() {
-            for (j, &v) in r.iter().enumerate() {
-                if !v.is_nan() {
-                    let dv = v.as_f64() - t[j];
-                    corr[j] += dv;
-                    sq[j] += dv * dv;
-                }
+        for r in rows {
+            for (((c, q), &v), &tj) in corr.iter_mut().zip(sq.iter_mut()).zip(r).zip(&t) {
+                let dv = v.as_f64() - tj;
+                let dv = if v.is_nan() { 0.0 } else { dv };
+                *c += dv;
+                *q += dv * dv;
             }
         }
         let m2 = (0..d)
