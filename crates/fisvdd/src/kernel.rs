@@ -5,10 +5,10 @@
 //! saving and for handing removed points back) and feature-major with spare
 //! capacity, so that the squared distances from one sample to every support
 //! vector are computed in loops the compiler vectorises. The exponential is
-//! evaluated by the core's `exp_neg`, a branch-free version of the standard
+//! evaluated by the core's `exp_neg_in_place`, a branch-free version of the standard
 //! range-reduction scheme that also vectorises.
 
-use oddframe::math::exp_neg;
+use oddframe::math::exp_neg_in_place;
 use oddframe::Float;
 
 /// Support vectors in both layouts.
@@ -90,8 +90,9 @@ impl<F: Float> SupportSet<F> {
     pub(crate) fn kernel(&self, x: &[F], neg_gamma: f64, out: &mut Vec<f64>) {
         self.sq_dist(x, out);
         for o in out.iter_mut() {
-            *o = exp_neg(neg_gamma * *o);
+            *o *= neg_gamma;
         }
+        exp_neg_in_place(out);
     }
 
     /// `out[i] = ||x - s_i||^2`.
