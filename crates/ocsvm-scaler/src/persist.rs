@@ -19,7 +19,7 @@ use oddframe::{Float, Transformer};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::kernel::{Kernel, KernelFn};
+use crate::kernel::{Kernel, KernelFn, Scratch};
 use crate::svm::FitInfo;
 use crate::{OcsvmError, OneClassSvm, Result, ScaledOcsvm, StandardScaler, StandardScalerParams};
 
@@ -55,6 +55,8 @@ struct ScalerV1 {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SvmV1 {
+    /// The element type the model was fitted in: "f64" or "f32".
+    element: String,
     kernel: Kernel,
     gamma: f64,
     rho: f64,
@@ -178,6 +180,12 @@ impl ScalerV1 {
 impl SvmV1 {
     fn of<F: Float>(m: &OneClassSvm<F>) -> Self {
         Self {
+            element: if std::mem::size_of::<F>() == 4 {
+                "f32"
+            } else {
+                "f64"
+            }
+            .into(),
             kernel: m.kernel.kernel,
             gamma: m.kernel.gamma,
             rho: m.rho,
@@ -194,6 +202,12 @@ impl SvmV1 {
     }
 
     fn into_svm<F: Float>(self, d: usize) -> Result<OneClassSvm<F>> {
+        if self.element != "f32" && self.element != "f64" {
+            return Err(invalid(format!(
+                "element {:?} is not \"f32\" or \"f64\"",
+                self.element
+            )));
+        }
         KernelFn::check(self.kernel, Some(self.gamma))
             .map_err(|e| invalid(format!("kernel: {e}")))?;
         if !self.rho.is_finite() {
@@ -254,7 +268,8 @@ impl SvmV1 {
             rho,
             self.fit_info,
         );
-        check_optimality(&svm, gap)?;
+        let single = self.element == "f32" || std::mem::size_of::<F>() == 4;
+        check_optimality(&svm, gap, if single { 1e-3 } else { 1e-6 })?;
         Ok(svm)
     }
 }
@@ -262,33 +277,47 @@ impl SvmV1 {
 /// The optimality conditions of the dual on the support vectors: with
 /// `G_i = sum_j a_j K(sv_i, sv_j)`, a free multiplier has `G_i = rho` and a
 /// multiplier at 1 has `G_i <= rho`, each within the optimality gap plus
-/// the rounding of single-precision kernel values in the solver.
-fn check_optimality<F: Float>(svm: &OneClassSvm<F>, gap: f64) -> Result<()> {
-    let g = svm.score_samples(svm.support_vectors.view())?;
-    let total: f64 = svm.dual_coef.iter().sum();
-    let rounding = if std::mem::size_of::<F>() == 4 {
-        1e-3
-    } else {
-        1e-6
-    };
-    let slack = gap + rounding * total + 1e-9 * (1.0 + svm.rho.abs());
-    for (i, (&gi, &a)) in g.iter().zip(svm.dual_coef.iter()).enumerate() {
-        let gi = gi.as_f64();
-        let off = gi - svm.rho;
-        let bad = if a < 1.0 {
-            off.abs() > slack
-        } else {
-            off > slack
-        };
-        if bad || gi.is_nan() {
-            return Err(invalid(format!(
-                "support vector {i} (a = {a}) has sum_j a_j K = {gi} against rho = {}: \
-                 the multipliers and rho are not a solution",
-                svm.rho
-            )));
-        }
+/// the rounding of the kernel values: relative `rel` of
+/// `sum_j a_j |K(sv_i, sv_j)|` (the solver keeps kernel values in single
+/// precision; models fitted or scored in `f32` compute them in `f32`).
+fn check_optimality<F: Float>(svm: &OneClassSvm<F>, gap: f64, rel: f64) -> Result<()> {
+    let sv = svm.support_vectors.view();
+    let coef = svm.dual_coef.as_slice().unwrap_or(&[]);
+    let mut bad: Option<(usize, f64)> = None;
+    let mut scratch = Scratch::default();
+    svm.kernel.block(
+        sv,
+        &svm.sv_norms,
+        sv,
+        &svm.sv_norms,
+        &mut scratch,
+        |i, k| {
+            let (mut g, mut mag) = (0.0, 0.0);
+            for (kij, aj) in k.iter().zip(coef) {
+                g += aj * kij;
+                mag += aj * kij.abs();
+            }
+            let slack = gap + rel * mag + 1e-9 * (1.0 + svm.rho.abs());
+            let off = g - svm.rho;
+            let fails = off.is_nan()
+                || if coef[i] < 1.0 {
+                    off.abs() > slack
+                } else {
+                    off > slack
+                };
+            if fails && bad.is_none() {
+                bad = Some((i, g));
+            }
+        },
+    );
+    match bad {
+        None => Ok(()),
+        Some((i, g)) => Err(invalid(format!(
+            "support vector {i} (a = {}) has sum_j a_j K = {g} against rho = {}: \
+             the multipliers and rho are not a solution",
+            coef[i], svm.rho
+        ))),
     }
-    Ok(())
 }
 
 macro_rules! file_io {

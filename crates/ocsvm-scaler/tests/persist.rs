@@ -79,6 +79,54 @@ fn round_trips_score_identically() {
 }
 
 #[test]
+fn every_kernel_and_element_type_round_trips() {
+    // kernel values far from 1 (polynomial) and models fitted in f32 pass
+    // the optimality check on load with the slack their precision needs
+    let (train, test) = common::qoe();
+    let sc = StandardScaler::fit(train.view()).unwrap();
+    let (z, zt) = (
+        sc.transform(train.view()).unwrap(),
+        sc.transform(test.view()).unwrap(),
+    );
+    for kernel in [
+        ocsvm_scaler::Kernel::Rbf,
+        ocsvm_scaler::Kernel::Linear,
+        ocsvm_scaler::Kernel::Poly {
+            degree: 3,
+            coef0: 1.0,
+        },
+        ocsvm_scaler::Kernel::Sigmoid { coef0: -1.0 },
+    ] {
+        let p = OcsvmParams::new().nu(0.1).kernel(kernel).check().unwrap();
+        let m64 = p.fit(z.view()).unwrap();
+        let mut bytes = Vec::new();
+        m64.save_json(&mut bytes).unwrap();
+        let back = OneClassSvm::<f64>::load_json(bytes.as_slice()).unwrap();
+        assert_eq!(
+            back.decision_function(zt.view()).unwrap(),
+            m64.decision_function(zt.view()).unwrap(),
+            "{kernel:?}"
+        );
+        assert!(
+            OneClassSvm::<f32>::load_json(bytes.as_slice()).is_ok(),
+            "{kernel:?}"
+        );
+
+        let m32 = p.fit(z.mapv(|v| v as f32).view()).unwrap();
+        let mut bytes = Vec::new();
+        m32.save_json(&mut bytes).unwrap();
+        assert!(
+            OneClassSvm::<f32>::load_json(bytes.as_slice()).is_ok(),
+            "{kernel:?} f32"
+        );
+        assert!(
+            OneClassSvm::<f64>::load_json(bytes.as_slice()).is_ok(),
+            "{kernel:?} f32 as f64"
+        );
+    }
+}
+
+#[test]
 fn schema_1_file_still_loads_and_scores_as_recorded() {
     // written by this crate's first release (0.1.0); `expected_decision` holds its
     // decision values for the first 5 test windows at the time
