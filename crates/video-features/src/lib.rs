@@ -2,3 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod qoe;
+mod source;
+pub mod y4m;
+
+pub use source::{Limits, SourceError};

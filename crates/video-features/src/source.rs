@@ -1,0 +1,104 @@
+//! What every frame source shares: its error type and the [`Limits`] that
+//! keep a hostile or corrupt input from exhausting memory.
+
+/// Errors of the frame sources: each says what went wrong and where.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceError {
+    /// Reading or writing failed.
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The input is not well formed.
+    #[error("malformed input at byte {offset}: {message}")]
+    Malformed {
+        /// Byte offset of the problem from the start of the stream.
+        offset: u64,
+        /// What was wrong.
+        message: String,
+    },
+    /// The stream ended inside a frame.
+    #[error("truncated frame {frame} at byte {offset}: expected {expected} bytes, got {got}")]
+    Truncated {
+        /// Index of the incomplete frame.
+        frame: u64,
+        /// Byte offset where its data starts.
+        offset: u64,
+        /// Bytes a frame needs.
+        expected: usize,
+        /// Bytes that were there.
+        got: usize,
+    },
+    /// A size in the input is above the configured [`Limits`].
+    #[error("{what} {value} is above the limit {limit} (see Limits)")]
+    LimitExceeded {
+        /// What was measured.
+        what: &'static str,
+        /// Its value.
+        value: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A well-formed input this crate does not decode (say, 10-bit video).
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// A frame or image does not fit the stream it is written to.
+    #[error("frame does not match the stream: {0}")]
+    Mismatch(String),
+}
+
+/// Upper bounds checked before any frame buffer is allocated, in the manner
+/// of `image`'s decoding limits.
+///
+/// ```
+/// use video_features::Limits;
+/// let mut strict = Limits::default();
+/// strict.max_width = 1920;
+/// strict.max_height = 1080;
+/// assert_eq!(strict.max_alloc, Limits::default().max_alloc);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Largest frame width in pixels (default 16,384).
+    pub max_width: u32,
+    /// Largest frame height in pixels (default 16,384).
+    pub max_height: u32,
+    /// Largest allocation for one frame in bytes (default 512 MiB).
+    pub max_alloc: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_width: 16_384,
+            max_height: 16_384,
+            max_alloc: 512 << 20,
+        }
+    }
+}
+
+impl Limits {
+    /// Checks a frame size and its byte count against the limits.
+    pub(crate) fn check(&self, width: u32, height: u32, bytes: u64) -> Result<(), SourceError> {
+        for (what, value, limit) in [
+            ("frame width", u64::from(width), u64::from(self.max_width)),
+            (
+                "frame height",
+                u64::from(height),
+                u64::from(self.max_height),
+            ),
+            ("frame size in bytes", bytes, self.max_alloc),
+        ] {
+            if value > limit {
+                return Err(SourceError::LimitExceeded { what, value, limit });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl From<SourceError> for oddframe::Error {
+    fn from(e: SourceError) -> Self {
+        oddframe::Error::Model(Box::new(e))
+    }
+}

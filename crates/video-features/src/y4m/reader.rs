@@ -1,0 +1,218 @@
+//! Reading a YUV4MPEG2 stream frame by frame.
+
+use std::io::{BufRead, BufReader, Read};
+use std::time::Duration;
+
+use oddframe::Frame;
+
+use super::header::MAX_LINE;
+use super::{Y4mFrame, Y4mHeader};
+use crate::{Limits, SourceError};
+
+/// What [`Y4mReader`]'s iterator yields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum PixelFormat {
+    /// Full-range grey from the luma plane ([`Y4mFrame::to_luma`]; the
+    /// default).
+    #[default]
+    Luma,
+    /// RGB by [`Y4mFrame::to_rgb`].
+    Rgb,
+}
+
+/// A YUV4MPEG2 decoder: the header is read and checked against the
+/// [`Limits`] on construction, then frames one at a time.
+///
+/// As an iterator it yields `Result<Frame>` with the frame index and a
+/// timestamp of `index / frame_rate`; use [`Y4mReader::read_frame`] for the
+/// planes themselves.
+///
+/// ```
+/// use video_features::y4m::{Colorspace, Y4mFrame, Y4mHeader, Y4mReader, Y4mWriter};
+///
+/// // write two 4x2 frames of limited-range luma, then read them back
+/// let mut w = Y4mWriter::new(Vec::new(), Y4mHeader::new(4, 2, (25, 1), Colorspace::Mono))?;
+/// for v in [16u8, 235] {
+///     w.write_frame(&Y4mFrame::from_planes(4, 2, Colorspace::Mono, vec![v; 8], vec![], vec![])?)?;
+/// }
+/// let bytes = w.finish()?;
+/// let frames: Vec<_> = Y4mReader::new(bytes.as_slice())?.collect::<Result<_, _>>()?;
+/// assert_eq!(frames.len(), 2);
+/// assert_eq!(frames[1].index(), 1);
+/// assert_eq!(frames[1].timestamp(), std::time::Duration::from_millis(40));
+/// assert_eq!(frames[0].as_bytes(), &[0; 8]); // black and white in full range
+/// assert_eq!(frames[1].as_bytes(), &[255; 8]);
+/// # Ok::<(), video_features::SourceError>(())
+/// ```
+#[derive(Debug)]
+pub struct Y4mReader<R: Read> {
+    inner: BufReader<R>,
+    header: Y4mHeader,
+    frame_bytes: usize,
+    next_index: u64,
+    offset: u64,
+    output: PixelFormat,
+    done: bool,
+}
+
+impl<R: Read> Y4mReader<R> {
+    /// Reads the header with the default [`Limits`].
+    ///
+    /// # Errors
+    /// As [`Y4mReader::with_limits`].
+    pub fn new(reader: R) -> Result<Self, SourceError> {
+        Self::with_limits(reader, Limits::default())
+    }
+
+    /// Reads the header and checks the frame size against `limits`.
+    ///
+    /// # Errors
+    /// [`SourceError::Malformed`] for a missing magic, tag or newline,
+    /// [`SourceError::Unsupported`] for layouts other than 8-bit 4:2:0,
+    /// 4:2:2, 4:4:4 and mono, [`SourceError::LimitExceeded`] for frames
+    /// above the limits, [`SourceError::Io`] when reading fails.
+    pub fn with_limits(reader: R, limits: Limits) -> Result<Self, SourceError> {
+        let mut inner = BufReader::new(reader);
+        let line = read_line(&mut inner, 0)?.ok_or_else(|| SourceError::Malformed {
+            offset: 0,
+            message: "empty stream".into(),
+        })?;
+        let header = Y4mHeader::parse(&line)?;
+        let bytes = header.frame_bytes();
+        limits.check(header.width, header.height, bytes)?;
+        let frame_bytes = usize::try_from(bytes).map_err(|_| SourceError::LimitExceeded {
+            what: "frame size in bytes",
+            value: bytes,
+            limit: usize::MAX as u64,
+        })?;
+        Ok(Self {
+            inner,
+            header,
+            frame_bytes,
+            next_index: 0,
+            offset: line.len() as u64 + 1,
+            output: PixelFormat::Luma,
+            done: false,
+        })
+    }
+
+    /// What the iterator yields (default [`PixelFormat::Luma`]).
+    pub fn output(mut self, format: PixelFormat) -> Self {
+        self.output = format;
+        self
+    }
+
+    /// The stream header.
+    pub fn header(&self) -> &Y4mHeader {
+        &self.header
+    }
+
+    /// The next frame's planes, or `None` at the end of the stream.
+    ///
+    /// # Errors
+    /// [`SourceError::Malformed`] for a bad frame header,
+    /// [`SourceError::Truncated`] when the stream ends inside a frame,
+    /// [`SourceError::Io`] when reading fails. After an error the reader
+    /// yields nothing more.
+    pub fn read_frame(&mut self) -> Result<Option<Y4mFrame>, SourceError> {
+        if self.done {
+            return Ok(None);
+        }
+        let r = self.read_frame_inner();
+        if !matches!(r, Ok(Some(_))) {
+            self.done = true;
+        }
+        r
+    }
+
+    fn read_frame_inner(&mut self) -> Result<Option<Y4mFrame>, SourceError> {
+        let Some(line) = read_line(&mut self.inner, self.offset)? else {
+            return Ok(None);
+        };
+        if !(line.starts_with(b"FRAME") && (line.len() == 5 || line[5] == b' ')) {
+            return Err(SourceError::Malformed {
+                offset: self.offset,
+                message: format!("frame {} does not start with FRAME", self.next_index),
+            });
+        }
+        self.offset += line.len() as u64 + 1;
+        let mut data = Vec::new();
+        data.try_reserve_exact(self.frame_bytes)
+            .map_err(|_| SourceError::LimitExceeded {
+                what: "frame allocation (failed)",
+                value: self.frame_bytes as u64,
+                limit: 0,
+            })?;
+        let got = (&mut self.inner)
+            .take(self.frame_bytes as u64)
+            .read_to_end(&mut data)?;
+        if got < self.frame_bytes {
+            return Err(SourceError::Truncated {
+                frame: self.next_index,
+                offset: self.offset,
+                expected: self.frame_bytes,
+                got,
+            });
+        }
+        self.offset += got as u64;
+        self.next_index += 1;
+        let h = &self.header;
+        let luma = (h.width as usize) * (h.height as usize);
+        let (cw, ch) = h.colorspace.chroma_size(h.width, h.height);
+        let chroma = (cw as usize) * (ch as usize);
+        let cr = data.split_off(luma + chroma);
+        let cb = data.split_off(luma);
+        let full = h.extensions.iter().any(|x| x == "COLORRANGE=FULL");
+        Y4mFrame::from_planes(h.width, h.height, h.colorspace, data, cb, cr)
+            .map(|f| Some(f.with_full_range(full)))
+    }
+
+    /// The presentation time of frame `index`: `index / frame_rate`.
+    fn timestamp(&self, index: u64) -> Duration {
+        let (num, den) = self.header.frame_rate;
+        let nanos = u128::from(index) * u128::from(den) * 1_000_000_000 / u128::from(num.max(1));
+        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+    }
+}
+
+impl<R: Read> Iterator for Y4mReader<R> {
+    type Item = Result<Frame, SourceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let index = self.next_index;
+        match self.read_frame() {
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+            Ok(Some(f)) => {
+                let t = self.timestamp(index);
+                Some(Ok(match self.output {
+                    PixelFormat::Luma => Frame::luma(f.to_luma(), index, t),
+                    PixelFormat::Rgb => Frame::rgb(f.to_rgb(), index, t),
+                }))
+            }
+        }
+    }
+}
+
+/// Reads up to `\n` (not included), at most [`MAX_LINE`] bytes; `None` at
+/// a clean end of stream.
+fn read_line<R: BufRead>(r: &mut R, offset: u64) -> Result<Option<Vec<u8>>, SourceError> {
+    let mut line = Vec::new();
+    let n = r.take(MAX_LINE as u64 + 1).read_until(b'\n', &mut line)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if line.last() != Some(&b'\n') {
+        return Err(SourceError::Malformed {
+            offset,
+            message: if n > MAX_LINE {
+                format!("header line longer than {MAX_LINE} bytes")
+            } else {
+                "stream ends inside a header line".into()
+            },
+        });
+    }
+    line.pop();
+    Ok(Some(line))
+}
