@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod qoe;
+pub mod sampling;
 mod source;
 pub mod y4m;
 

@@ -193,3 +193,26 @@ fn writer_rejects_frames_that_do_not_fit() {
     assert!(matches!(w.write_frame(&f), Err(SourceError::Mismatch(_))));
     assert_eq!(w.frames_written(), 0);
 }
+
+#[test]
+fn sampling_a_real_stream_by_time_and_count() {
+    use video_features::sampling::{SampleExt, Sampler};
+    let bytes = testdata("vtest_160x120_420.y4m"); // 10 frames per second
+    let by_time: Vec<u64> = Y4mReader::new(bytes.as_slice())
+        .unwrap()
+        .sample(Sampler::every_millis(200).unwrap())
+        .map(|f| f.unwrap().index())
+        .collect();
+    assert_eq!(by_time, vec![0, 2]);
+    let every3: Vec<Duration> = Y4mReader::new(bytes.as_slice())
+        .unwrap()
+        .sample(Sampler::every_nth(3).unwrap())
+        .map(|f| f.unwrap().timestamp())
+        .collect();
+    assert_eq!(every3, vec![Duration::ZERO, Duration::from_millis(300)]);
+    let capped = Y4mReader::new(bytes.as_slice())
+        .unwrap()
+        .sample(Sampler::all().max_frames(1))
+        .count();
+    assert_eq!(capped, 1);
+}
