@@ -14,3 +14,7 @@ ffmpeg "${common[@]}" -pix_fmt gray -strict -1 vtest_160x120_mono.y4m
 ffmpeg -hide_banner -loglevel error -y -i vtest_160x120_420.y4m -f rawvideo -pix_fmt gray vtest_160x120_420.gray
 ffmpeg -hide_banner -loglevel error -y -i vtest_160x120_420.y4m -frames:v 1 \
     -sws_flags neighbor+accurate_rnd+full_chroma_int -f rawvideo -pix_fmt rgb24 vtest_160x120_420.frame0.rgb
+# the 4:2:0 stream as an image sequence (one grey TIFF per frame, as the UCSD
+# anomaly dataset stores its frames)
+mkdir -p vtest_gray_tif
+ffmpeg -hide_banner -loglevel error -y -i vtest_160x120_420.y4m -pix_fmt gray vtest_gray_tif/%03d.tif

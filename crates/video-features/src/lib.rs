@@ -3,6 +3,7 @@
 
 pub mod qoe;
 pub mod sampling;
+pub mod sequence;
 mod source;
 pub mod y4m;
 

@@ -38,6 +38,14 @@ pub enum SourceError {
         /// The limit.
         limit: u64,
     },
+    /// An image file could not be decoded.
+    #[error("cannot decode {path}: {message}")]
+    Decode {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the decoder said.
+        message: String,
+    },
     /// A well-formed input this crate does not decode (say, 10-bit video).
     #[error("unsupported: {0}")]
     Unsupported(String),

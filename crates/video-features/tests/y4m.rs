@@ -216,3 +216,51 @@ fn sampling_a_real_stream_by_time_and_count() {
         .count();
     assert_eq!(capped, 1);
 }
+
+#[test]
+fn tiff_sequence_matches_the_grey_decoding() {
+    use video_features::sequence::ImageSequence;
+    let dir = format!(
+        "{}/../../testdata/video/vtest_gray_tif",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let seq = ImageSequence::open(&dir)
+        .unwrap()
+        .frame_rate(10, 1)
+        .unwrap();
+    assert_eq!(seq.len(), 4);
+    let gray = testdata("vtest_160x120_420.gray");
+    for (i, f) in seq.enumerate() {
+        let f = f.unwrap();
+        assert_eq!(f.timestamp(), Duration::from_millis(100 * i as u64));
+        assert_eq!(
+            f.as_bytes(),
+            &gray[i * 19_200..(i + 1) * 19_200],
+            "frame {i}"
+        );
+    }
+    // corrupt and missing files are errors naming the file
+    let tmp = std::env::temp_dir().join(format!("oddframe-seq-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let first = std::fs::read(format!("{dir}/001.tif")).unwrap();
+    std::fs::write(tmp.join("1.tif"), &first[..first.len() / 2]).unwrap();
+    std::fs::write(tmp.join("2.png"), b"\x89PNG not really").unwrap();
+    let errs: Vec<_> = ImageSequence::open(&tmp).unwrap().collect();
+    assert!(errs
+        .iter()
+        .all(|r| matches!(r, Err(SourceError::Decode { .. }))));
+    let mut tiny = Limits::default();
+    tiny.max_width = 100;
+    let limited = ImageSequence::open(&dir)
+        .unwrap()
+        .limits(tiny)
+        .next()
+        .unwrap();
+    assert!(limited.is_err());
+    std::fs::remove_dir_all(&tmp).unwrap();
+    let empty = std::env::temp_dir().join(format!("oddframe-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    assert!(ImageSequence::open(&empty).is_err());
+    assert!(ImageSequence::open(empty.join("missing")).is_err());
+    std::fs::remove_dir_all(&empty).unwrap();
+}
