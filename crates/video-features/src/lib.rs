@@ -5,6 +5,7 @@ pub mod qoe;
 pub mod sampling;
 pub mod sequence;
 mod source;
+pub mod ucsd;
 pub mod y4m;
 
 pub use source::{Limits, SourceError};
