@@ -264,3 +264,47 @@ fn tiff_sequence_matches_the_grey_decoding() {
     assert!(ImageSequence::open(empty.join("missing")).is_err());
     std::fs::remove_dir_all(&empty).unwrap();
 }
+
+#[test]
+fn grey_of_rgb_agrees_with_luma_and_batches_stack() {
+    use video_features::preprocess::Preprocess;
+    let bytes = testdata("vtest_160x120_420.y4m");
+    let rgb: Vec<_> = Y4mReader::new(bytes.as_slice())
+        .unwrap()
+        .output(PixelFormat::Rgb)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let luma: Vec<_> = Y4mReader::new(bytes.as_slice())
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    // BT.601 grey of the decoded RGB is the decoded luma, up to the rounding
+    // of both conversions and RGB clipping
+    let grey = Preprocess::new().grey(true).apply(&rgb[0]).unwrap();
+    let diffs: Vec<i16> = grey
+        .as_bytes()
+        .iter()
+        .zip(luma[0].as_bytes())
+        .map(|(&a, &b)| (i16::from(a) - i16::from(b)).abs())
+        .collect();
+    let mean = diffs.iter().map(|&d| f64::from(d)).sum::<f64>() / diffs.len() as f64;
+    assert!(mean < 0.5, "mean {mean}");
+    // the autoencoder's input: 64x64 grey in [0, 1]
+    let batch = Preprocess::new()
+        .grey(true)
+        .resize(64, 64)
+        .batch(&rgb)
+        .unwrap();
+    assert_eq!(batch.dim(), (4, 1, 64, 64));
+    assert!(batch.iter().all(|&v| (0.0..=1.0).contains(&v)));
+    let m = batch.mean().unwrap();
+    let want = luma[0]
+        .as_bytes()
+        .iter()
+        .map(|&v| f32::from(v))
+        .sum::<f32>()
+        / 19_200.0
+        / 255.0;
+    assert!((batch.index_axis(ndarray::Axis(0), 0).mean().unwrap() - want).abs() < 0.01);
+    assert!(m > 0.1 && m < 0.9);
+}
