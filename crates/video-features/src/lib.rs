@@ -3,6 +3,7 @@
 
 pub mod preprocess;
 pub mod qoe;
+pub mod quality;
 pub mod sampling;
 pub mod sequence;
 mod source;
