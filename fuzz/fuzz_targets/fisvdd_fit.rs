@@ -6,14 +6,7 @@ use fisvdd::{Bandwidth, FisvddParams};
 use libfuzzer_sys::fuzz_target;
 use ndarray::Array2;
 use oddframe::{Detector, ParamGuard};
-
-fn f64_at(data: &[u8], i: usize) -> f64 {
-    let mut b = [0u8; 8];
-    for (k, v) in b.iter_mut().enumerate() {
-        *v = data.get(i * 8 + k).copied().unwrap_or(0);
-    }
-    f64::from_le_bytes(b)
-}
+use oddframe_fuzz::f64_at;
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 4 {
@@ -31,7 +24,9 @@ fuzz_target!(|data: &[u8]| {
         .budget(budget)
         .passes(usize::from(data[3] >> 6));
     let Ok(params) = params.check() else { return };
-    let values: Vec<f64> = (0..(data.len() - 4) / 8).map(|i| f64_at(&data[4..], i)).collect();
+    let values: Vec<f64> = (0..(data.len() - 4) / 8)
+        .map(|i| f64_at(&data[4..], i))
+        .collect();
     let n = if d == 0 { 0 } else { values.len() / d };
     let x = Array2::from_shape_vec((n, d), values[..n * d].to_vec()).expect("shape");
     if let Ok(m) = params.fit(x.view()) {

@@ -8,7 +8,9 @@ use oddframe::Detector;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(m) = Fisvdd::<f64>::load_json(data) {
-        let q = m.score(m.support_vectors()).expect("own support vectors are valid input");
+        let q = m
+            .score(m.support_vectors())
+            .expect("own support vectors are valid input");
         assert!(q.iter().all(|v| v.abs() <= 1e-4 * m.boundary()));
     }
 });

@@ -7,14 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use ndarray::Array2;
 use ocsvm_scaler::{Gamma, Kernel, OcsvmParams, StandardScaler};
 use oddframe::{Detector, ParamGuard};
-
-fn f64_at(data: &[u8], i: usize) -> f64 {
-    let mut b = [0u8; 8];
-    for (k, v) in b.iter_mut().enumerate() {
-        *v = data.get(i * 8 + k).copied().unwrap_or(0);
-    }
-    f64::from_le_bytes(b)
-}
+use oddframe_fuzz::f64_at;
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 6 {
@@ -53,11 +46,16 @@ fuzz_target!(|data: &[u8]| {
             .max_iter(u64::from(data[5] & 0x0f).max(1))
             .allow_unconverged(true);
     }
-    let values: Vec<f64> = (0..(data.len() - 6) / 8).map(|i| f64_at(&data[6..], i)).collect();
+    let values: Vec<f64> = (0..(data.len() - 6) / 8)
+        .map(|i| f64_at(&data[6..], i))
+        .collect();
     let n = if d == 0 { 0 } else { values.len() / d };
     let x = Array2::from_shape_vec((n, d), values[..n * d].to_vec()).expect("shape");
 
-    if let Ok(s) = StandardScaler::params().allow_nan(data[5] & 2 != 0).fit(x.view()) {
+    if let Ok(s) = StandardScaler::params()
+        .allow_nan(data[5] & 2 != 0)
+        .fit(x.view())
+    {
         if let Ok(z) = s.transform(x.view()) {
             let _ = s.inverse_transform(z.view());
         }

@@ -18,7 +18,9 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(s) = StandardScaler::load_json(data) {
         let x = Array2::from_elem((2, s.n_features()), 1.0);
-        let z = s.transform(x.view()).expect("finite input of the right width");
+        let z = s
+            .transform(x.view())
+            .expect("finite input of the right width");
         let _ = s.inverse_transform(z.view());
     }
 });

@@ -4,17 +4,16 @@
 
 use libfuzzer_sys::fuzz_target;
 use oddframe::FeatureExtractor;
+use oddframe_fuzz::f64_at;
 use video_features::qoe::{QoeSample, QoeWindower};
 
-fn f64_at(chunk: &[u8], i: usize) -> f64 {
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&chunk[i * 8..i * 8 + 8]);
-    f64::from_le_bytes(b)
-}
-
 fuzz_target!(|data: &[u8]| {
-    let Some((head, rest)) = data.split_first_chunk::<16>() else { return };
-    let Ok(mut w) = QoeWindower::new(f64_at(head, 0), f64_at(head, 1)) else { return };
+    let Some((head, rest)) = data.split_first_chunk::<16>() else {
+        return;
+    };
+    let Ok(mut w) = QoeWindower::new(f64_at(head, 0), f64_at(head, 1)) else {
+        return;
+    };
     let mut emitted = 0usize;
     for chunk in rest.chunks_exact(33) {
         let s = QoeSample {

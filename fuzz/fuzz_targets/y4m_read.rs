@@ -22,10 +22,17 @@ fuzz_target!(|data: &[u8]| {
         if rgb {
             let _ = f.to_rgb();
         }
-        w.write_frame(&f).expect("a frame of the stream fits the stream");
+        w.write_frame(&f)
+            .expect("a frame of the stream fits the stream");
     }
     let _ = w.finish();
-    let frames = Y4mReader::with_limits(data, limits)
-        .map(|r| r.output(if rgb { PixelFormat::Rgb } else { PixelFormat::Luma }).count());
+    let frames = Y4mReader::with_limits(data, limits).map(|r| {
+        r.output(if rgb {
+            PixelFormat::Rgb
+        } else {
+            PixelFormat::Luma
+        })
+        .count()
+    });
     let _ = frames;
 });

@@ -10,4 +10,5 @@ mod source;
 pub mod ucsd;
 pub mod y4m;
 
+pub(crate) use source::frame_time;
 pub use source::{Limits, SourceError};

@@ -3,7 +3,7 @@
 //! `[0, 1]`.
 
 use image::imageops::{self, FilterType};
-use image::{GrayImage, RgbImage};
+use image::{GenericImageView, GrayImage, RgbImage};
 use ndarray::{Array4, ArrayViewMut3};
 use oddframe::{Frame, FrameBuffer};
 
@@ -129,7 +129,13 @@ impl Preprocess {
     where
         P: image::Pixel<Subpixel = u8> + 'static,
     {
-        let mut out = match self.crop {
+        if let Some((w, h)) = self.resize {
+            if w == 0 || h == 0 {
+                return Err(SourceError::Mismatch(format!("resize to {w}x{h}")));
+            }
+        }
+        // crop as a view, so a crop followed by a resize copies only once
+        let view = match self.crop {
             Some(c) => {
                 let inside = c.width > 0
                     && c.height > 0
@@ -142,19 +148,16 @@ impl Preprocess {
                         img.height()
                     )));
                 }
-                imageops::crop_imm(img, c.x, c.y, c.width, c.height).to_image()
+                imageops::crop_imm(img, c.x, c.y, c.width, c.height)
             }
-            None => img.clone(),
+            None => imageops::crop_imm(img, 0, 0, img.width(), img.height()),
         };
-        if let Some((w, h)) = self.resize {
-            if w == 0 || h == 0 {
-                return Err(SourceError::Mismatch(format!("resize to {w}x{h}")));
+        Ok(match self.resize {
+            Some((w, h)) if (w, h) != view.dimensions() => {
+                imageops::resize(&*view, w, h, self.filter)
             }
-            if (w, h) != out.dimensions() {
-                out = imageops::resize(&out, w, h, self.filter);
-            }
-        }
-        Ok(out)
+            _ => view.to_image(),
+        })
     }
 
     /// Applies the steps to every frame and stacks them into an
@@ -165,6 +168,10 @@ impl Preprocess {
     /// As [`Preprocess::apply`]; [`SourceError::Mismatch`] when the frames
     /// do not all end up with the same size and channels.
     pub fn batch(&self, frames: &[Frame]) -> Result<Array4<f32>, SourceError> {
+        let identity = self.crop.is_none() && self.resize.is_none() && !self.grey;
+        if identity {
+            return stack(frames);
+        }
         let mut done = Vec::with_capacity(frames.len());
         for f in frames {
             done.push(self.apply(f)?);

@@ -237,13 +237,19 @@ impl FeatureExtractor<(Frame, Frame)> for FullReference {
         }
         let (w, h, c) = (r.width() as usize, r.height() as usize, r.channels());
         let (mut m, mut s) = (0.0, 0.0);
-        for k in 0..c {
-            let plane = |f: &Frame| -> Vec<u8> {
-                f.as_bytes().iter().skip(k).step_by(c).copied().collect()
-            };
-            let (pr, pd) = (plane(r), plane(d));
-            m += mse(&pr, &pd)?;
-            s += ssim(&pr, &pd, w, h)?;
+        if c == 1 {
+            // grey frames are already planes
+            m = mse(r.as_bytes(), d.as_bytes())?;
+            s = ssim(r.as_bytes(), d.as_bytes(), w, h)?;
+        } else {
+            for k in 0..c {
+                let plane = |f: &Frame| -> Vec<u8> {
+                    f.as_bytes().iter().skip(k).step_by(c).copied().collect()
+                };
+                let (pr, pd) = (plane(r), plane(d));
+                m += mse(&pr, &pd)?;
+                s += ssim(&pr, &pd, w, h)?;
+            }
         }
         let p = psnr_of_mse(m / c as f64).min(self.cap_db);
         Ok(vec![Array1::from(vec![p, s / c as f64])])

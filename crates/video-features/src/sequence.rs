@@ -1,15 +1,13 @@
 //! Image sequences: a directory of TIFF, PNG, JPEG or BMP frames read in
 //! natural order (`2.png` before `10.png`).
 
-use std::cmp::Ordering;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
-
 use image::{DynamicImage, ImageReader};
 use oddframe::Frame;
+use std::cmp::Ordering;
+use std::path::{Path, PathBuf};
 
 use crate::y4m::PixelFormat;
-use crate::{Limits, SourceError};
+use crate::{frame_time, Limits, SourceError};
 
 /// File extensions read as frames (compared case-insensitively).
 pub const EXTENSIONS: [&str; 6] = ["tif", "tiff", "png", "jpg", "jpeg", "bmp"];
@@ -145,9 +143,7 @@ impl Iterator for ImageSequence {
         let path = self.paths.get(self.next)?.clone();
         let index = self.next as u64;
         self.next += 1;
-        let (num, den) = self.frame_rate;
-        let nanos = u128::from(index) * u128::from(den) * 1_000_000_000 / u128::from(num);
-        let t = Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX));
+        let t = frame_time(index, self.frame_rate);
         Some(self.decode(&path).map(|img| match self.output {
             PixelFormat::Luma => Frame::luma(img.into_luma8(), index, t),
             PixelFormat::Rgb => Frame::rgb(img.into_rgb8(), index, t),

@@ -105,6 +105,13 @@ impl Limits {
     }
 }
 
+/// Presentation time of frame `index` at `frame_rate = (num, den)` frames
+/// per second: `index * den / num` seconds, saturating.
+pub(crate) fn frame_time(index: u64, (num, den): (u32, u32)) -> std::time::Duration {
+    let nanos = u128::from(index) * u128::from(den) * 1_000_000_000 / u128::from(num.max(1));
+    std::time::Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+}
+
 impl From<SourceError> for oddframe::Error {
     fn from(e: SourceError) -> Self {
         oddframe::Error::Model(Box::new(e))

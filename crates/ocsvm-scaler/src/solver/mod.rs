@@ -242,44 +242,38 @@ impl<F: Float> Solver<F> {
                 gmax_idx = Some(t);
             }
         }
+        // no multiplier can grow: optimal (LIBSVM's "no i" case)
+        let i = gmax_idx?;
         let mut gmax2 = f64::NEG_INFINITY;
         let mut gmin_idx = None;
         let mut obj_diff_min = f64::INFINITY;
-        if let Some(i) = gmax_idx {
-            self.prefetch(i);
-            let (qi, qd) = self.q.column_and_diag(i, n);
-            let qd_i = qd[i];
-            for j in 0..n {
-                if self.status[j] == Bound::Lower {
-                    continue;
-                }
-                let gj = self.g[j];
-                let grad_diff = gmax + gj;
-                if gj >= gmax2 {
-                    gmax2 = gj;
-                }
-                if grad_diff > 0.0 {
-                    let quad = qd_i + qd[j] - 2.0 * f64::from(qi[j]);
-                    let obj_diff = if quad > 0.0 {
-                        -(grad_diff * grad_diff) / quad
-                    } else {
-                        -(grad_diff * grad_diff) / TAU
-                    };
-                    if obj_diff <= obj_diff_min {
-                        gmin_idx = Some(j);
-                        obj_diff_min = obj_diff;
-                    }
-                }
+        self.prefetch(i);
+        let (qi, qd) = self.q.column_and_diag(i, n);
+        let qd_i = qd[i];
+        for j in 0..n {
+            if self.status[j] == Bound::Lower {
+                continue;
             }
-        } else {
-            for j in 0..n {
-                if self.status[j] != Bound::Lower && self.g[j] >= gmax2 {
-                    gmax2 = self.g[j];
+            let gj = self.g[j];
+            let grad_diff = gmax + gj;
+            if gj >= gmax2 {
+                gmax2 = gj;
+            }
+            if grad_diff > 0.0 {
+                let quad = qd_i + qd[j] - 2.0 * f64::from(qi[j]);
+                let obj_diff = if quad > 0.0 {
+                    -(grad_diff * grad_diff) / quad
+                } else {
+                    -(grad_diff * grad_diff) / TAU
+                };
+                if obj_diff <= obj_diff_min {
+                    gmin_idx = Some(j);
+                    obj_diff_min = obj_diff;
                 }
             }
         }
-        match (gmax_idx, gmin_idx) {
-            (Some(i), Some(j)) if gmax + gmax2 >= self.tol => Some((i, j)),
+        match gmin_idx {
+            Some(j) if gmax + gmax2 >= self.tol => Some((i, j)),
             _ => None,
         }
     }

@@ -1,13 +1,12 @@
 //! Reading a YUV4MPEG2 stream frame by frame.
 
 use std::io::{BufRead, BufReader, Read};
-use std::time::Duration;
 
 use oddframe::Frame;
 
 use super::header::MAX_LINE;
 use super::{Y4mFrame, Y4mHeader};
-use crate::{Limits, SourceError};
+use crate::{frame_time, Limits, SourceError};
 
 /// What [`Y4mReader`]'s iterator yields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -53,6 +52,8 @@ pub struct Y4mReader<R: Read> {
     next_index: u64,
     offset: u64,
     output: PixelFormat,
+    /// `XCOLORRANGE=FULL` in the header.
+    full_range: bool,
     done: bool,
 }
 
@@ -86,8 +87,10 @@ impl<R: Read> Y4mReader<R> {
             value: bytes,
             limit: usize::MAX as u64,
         })?;
+        let full_range = header.extensions.iter().any(|x| x == "COLORRANGE=FULL");
         Ok(Self {
             inner,
+            full_range,
             header,
             frame_bytes,
             next_index: 0,
@@ -137,42 +140,40 @@ impl<R: Read> Y4mReader<R> {
             });
         }
         self.offset += line.len() as u64 + 1;
-        let mut data = Vec::new();
-        data.try_reserve_exact(self.frame_bytes)
-            .map_err(|_| SourceError::LimitExceeded {
-                what: "frame allocation (failed)",
-                value: self.frame_bytes as u64,
-                limit: 0,
-            })?;
-        let got = (&mut self.inner)
-            .take(self.frame_bytes as u64)
-            .read_to_end(&mut data)?;
-        if got < self.frame_bytes {
-            return Err(SourceError::Truncated {
-                frame: self.next_index,
-                offset: self.offset,
-                expected: self.frame_bytes,
-                got,
-            });
+        let h = &self.header;
+        let (cw, ch) = h.colorspace.chroma_size(h.width, h.height);
+        let sizes = [
+            (h.width as usize) * (h.height as usize),
+            (cw as usize) * (ch as usize),
+            (cw as usize) * (ch as usize),
+        ];
+        // each plane read straight into its own buffer
+        let mut planes: [Vec<u8>; 3] = Default::default();
+        let mut got = 0;
+        for (plane, n) in planes.iter_mut().zip(sizes) {
+            plane
+                .try_reserve_exact(n)
+                .map_err(|_| SourceError::LimitExceeded {
+                    what: "frame allocation (failed)",
+                    value: self.frame_bytes as u64,
+                    limit: 0,
+                })?;
+            let read = (&mut self.inner).take(n as u64).read_to_end(plane)?;
+            got += read;
+            if read < n {
+                return Err(SourceError::Truncated {
+                    frame: self.next_index,
+                    offset: self.offset,
+                    expected: self.frame_bytes,
+                    got,
+                });
+            }
         }
         self.offset += got as u64;
         self.next_index += 1;
-        let h = &self.header;
-        let luma = (h.width as usize) * (h.height as usize);
-        let (cw, ch) = h.colorspace.chroma_size(h.width, h.height);
-        let chroma = (cw as usize) * (ch as usize);
-        let cr = data.split_off(luma + chroma);
-        let cb = data.split_off(luma);
-        let full = h.extensions.iter().any(|x| x == "COLORRANGE=FULL");
-        Y4mFrame::from_planes(h.width, h.height, h.colorspace, data, cb, cr)
-            .map(|f| Some(f.with_full_range(full)))
-    }
-
-    /// The presentation time of frame `index`: `index / frame_rate`.
-    fn timestamp(&self, index: u64) -> Duration {
-        let (num, den) = self.header.frame_rate;
-        let nanos = u128::from(index) * u128::from(den) * 1_000_000_000 / u128::from(num.max(1));
-        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+        let [y, cb, cr] = planes;
+        Y4mFrame::from_planes(h.width, h.height, h.colorspace, y, cb, cr)
+            .map(|f| Some(f.with_full_range(self.full_range)))
     }
 }
 
@@ -185,7 +186,7 @@ impl<R: Read> Iterator for Y4mReader<R> {
             Ok(None) => None,
             Err(e) => Some(Err(e)),
             Ok(Some(f)) => {
-                let t = self.timestamp(index);
+                let t = frame_time(index, self.header.frame_rate);
                 Some(Ok(match self.output {
                     PixelFormat::Luma => Frame::luma(f.to_luma(), index, t),
                     PixelFormat::Rgb => Frame::rgb(f.to_rgb(), index, t),
