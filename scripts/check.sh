@@ -30,7 +30,18 @@ step "benches build"
 cargo bench --workspace --no-run --locked
 
 step "packaging (publishable crates)"
-cargo package --workspace --locked --allow-dirty \
+# Verification builds each crate against the others as if they came from a
+# registry, and cargo treats registry crates as immutable: it reuses an
+# unpacked copy in $CARGO_HOME/registry/src/-<hash of the path>/NAME-VERSION
+# and compiled artifacts in the target directory without looking at their
+# contents. A run at the same path as an earlier one would therefore verify
+# against the earlier run's sources. Drop both kinds of stale copy first.
+publishable=(oddframe fisvdd ocsvm-scaler video-features)
+for name in "${publishable[@]}"; do
+    rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/"$name"-[0-9]*
+done
+rm -rf target/package-check
+CARGO_TARGET_DIR=target/package-check cargo package --workspace --locked --allow-dirty \
     --exclude oddframe-examples-tabular --exclude oddframe-benches
 
 step "fuzz smoke run (${FUZZ_SECONDS} s per target, after replaying fuzz/regressions)"
