@@ -1,15 +1,31 @@
 #!/usr/bin/env bash
 # Every check and test of the workspace; `.ci/run` runs exactly this.
 #
-# Needs: cargo (stable) with rustfmt and clippy, and a C++ compiler for
-# libFuzzer. For the fuzz smoke run it installs cargo-fuzz
-# (`cargo install cargo-fuzz --locked`, about a minute) if it is missing.
-# Nothing is skipped.
+# Needs: cargo (stable) with rustfmt and clippy, a C++ compiler for
+# libFuzzer, and the `ffmpeg` and `ffprobe` programs for the tests of
+# video-features' ffmpeg source. Installs what is missing and says so:
+# FFmpeg with apt-get (Debian package `ffmpeg`), cargo-fuzz with
+# `cargo install cargo-fuzz --locked` (about a minute). Nothing is skipped:
+# if a program cannot be installed, the check fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FUZZ_SECONDS="${FUZZ_SECONDS:-5}"
 step() { printf '\n==> %s\n' "$*"; }
+
+step "system programs: ffmpeg and ffprobe (video-features' ffmpeg source tests)"
+if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
+    echo "ffmpeg/ffprobe missing: installing the Debian package ffmpeg (apt-get install -y ffmpeg)"
+    sudo=()
+    if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg
+fi
+if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
+    echo "error: ffmpeg and ffprobe are required (Debian/Ubuntu: apt-get install ffmpeg)" >&2
+    exit 1
+fi
+echo "using $(ffmpeg -hide_banner -version | head -n 1)"
 
 step "format"
 cargo fmt --all --check

@@ -1,6 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "ffmpeg")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ffmpeg")))]
+pub mod ffmpeg;
 pub mod preprocess;
 pub mod qoe;
 pub mod quality;
@@ -11,4 +14,4 @@ pub mod ucsd;
 pub mod y4m;
 
 pub(crate) use source::frame_time;
-pub use source::{Limits, SourceError};
+pub use source::{Limits, PixelFormat, SourceError};

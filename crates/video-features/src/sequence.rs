@@ -6,7 +6,7 @@ use oddframe::Frame;
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
 
-use crate::y4m::PixelFormat;
+use crate::PixelFormat;
 use crate::{frame_time, Limits, SourceError};
 
 /// File extensions read as frames (compared case-insensitively).

@@ -52,6 +52,37 @@ pub enum SourceError {
     /// A frame or image does not fit the stream it is written to.
     #[error("frame does not match the stream: {0}")]
     Mismatch(String),
+    /// An external decoder (`ffmpeg`, `ffprobe`) is missing, could not open
+    /// the input or failed; the message is its own.
+    #[error("{program}: {message}")]
+    Ffmpeg {
+        /// The program that failed.
+        program: String,
+        /// What it said (the end of its error output), or why it could not
+        /// run.
+        message: String,
+    },
+    /// No data arrived for the stall timeout; the decoder was stopped.
+    #[error("{program} delivered nothing for {timeout:?}: the stream stalled")]
+    Stalled {
+        /// The program that stalled.
+        program: String,
+        /// The timeout that ran out.
+        timeout: std::time::Duration,
+    },
+}
+
+/// What a frame source yields: grey or colour frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum PixelFormat {
+    /// 8-bit grey, full range (the default). Sources that decode YUV give
+    /// the luma plane expanded to full range; image files are converted
+    /// with `image`'s luma weights; ffmpeg converts with its own.
+    #[default]
+    Luma,
+    /// 8-bit RGB, red first.
+    Rgb,
 }
 
 /// Upper bounds checked before any frame buffer is allocated, in the manner

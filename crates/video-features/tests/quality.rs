@@ -13,9 +13,8 @@ use oddframe::FeatureExtractor;
 use video_features::quality::{frame_quality, FullReference};
 use video_features::y4m::{Y4mFrame, Y4mReader};
 
-fn path(name: &str) -> String {
-    format!("{}/../../testdata/video/{name}", env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::{path, stats};
 
 fn frames(name: &str) -> Vec<Y4mFrame> {
     let bytes = std::fs::read(path(name)).unwrap();
@@ -25,27 +24,6 @@ fn frames(name: &str) -> Vec<Y4mFrame> {
         out.push(f);
     }
     out
-}
-
-/// `key:value` fields of each line of an ffmpeg stats file.
-fn stats(name: &str, keys: &[&str]) -> Vec<Vec<f64>> {
-    std::fs::read_to_string(path(name))
-        .unwrap()
-        .lines()
-        .map(|line| {
-            keys.iter()
-                .map(|k| {
-                    let at = line.find(&format!("{k}:")).unwrap() + k.len() + 1;
-                    line[at..]
-                        .split_whitespace()
-                        .next()
-                        .unwrap()
-                        .parse()
-                        .unwrap()
-                })
-                .collect()
-        })
-        .collect()
 }
 
 #[test]

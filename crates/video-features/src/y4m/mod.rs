@@ -13,7 +13,8 @@ mod header;
 mod reader;
 mod writer;
 
+pub use crate::PixelFormat;
 pub use frame::Y4mFrame;
 pub use header::{Colorspace, Interlace, Y4mHeader};
-pub use reader::{PixelFormat, Y4mReader};
+pub use reader::Y4mReader;
 pub use writer::Y4mWriter;

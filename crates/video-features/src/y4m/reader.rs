@@ -6,19 +6,7 @@ use oddframe::Frame;
 
 use super::header::MAX_LINE;
 use super::{Y4mFrame, Y4mHeader};
-use crate::{frame_time, Limits, SourceError};
-
-/// What [`Y4mReader`]'s iterator yields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum PixelFormat {
-    /// Full-range grey from the luma plane ([`Y4mFrame::to_luma`]; the
-    /// default).
-    #[default]
-    Luma,
-    /// RGB by [`Y4mFrame::to_rgb`].
-    Rgb,
-}
+use crate::{frame_time, Limits, PixelFormat, SourceError};
 
 /// A YUV4MPEG2 decoder: the header is read and checked against the
 /// [`Limits`] on construction, then frames one at a time.

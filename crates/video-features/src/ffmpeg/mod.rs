@@ -1,0 +1,478 @@
+//! Any video FFmpeg can open, decoded by the system `ffmpeg` program
+//! (feature `ffmpeg`).
+//!
+//! [`Ffmpeg`] describes what to read and how; [`Ffmpeg::open`] asks
+//! `ffprobe` for the stream's size and rate, then runs
+//! `ffmpeg ... -f rawvideo -` and reads fixed-size frames from its stdout.
+//! Nothing is linked: a program on the `PATH` (or a path you give) does
+//! the decoding, so files (MP4, AVI, MKV, MOV), network streams
+//! (`rtsp://`, `http://`), capture devices and `lavfi` test sources all
+//! work, with no C toolchain at build time.
+//!
+//! The frames come out at a constant rate: the probed average rate, or the
+//! rate you set (ffmpeg's `fps` filter duplicates or drops frames to meet
+//! it), so frame `i` is shown at `start + i / rate`. Scaling and the
+//! conversion to grey or RGB are done by ffmpeg.
+//!
+//! Failure is an error, never a panic or a hang: a missing program, an
+//! input ffmpeg cannot open, or ffmpeg exiting with an error is
+//! [`SourceError::Ffmpeg`] carrying ffmpeg's message; decoder errors
+//! ffmpeg logs while concealing them are reported at the end of the stream
+//! unless tolerated; a stream that delivers nothing for the stall timeout
+//! (default 30 s) is [`SourceError::Stalled`]. The child process never
+//! outlives the source: dropping it kills and reaps ffmpeg.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use video_features::ffmpeg::Ffmpeg;
+//! use video_features::PixelFormat;
+//!
+//! let source = Ffmpeg::new("rtsp://camera.local/stream")
+//!     .input_option("rtsp_transport", "tcp")
+//!     .output(PixelFormat::Luma)
+//!     .scale(64, 64)
+//!     .every_millis(500)
+//!     .stall_timeout(Duration::from_secs(10))
+//!     .open()?;
+//! for frame in source.take(20) {
+//!     let frame = frame?;
+//!     println!("{} at {:?}", frame.index(), frame.timestamp());
+//! }
+//! # Ok::<(), video_features::SourceError>(())
+//! ```
+
+mod probe;
+mod process;
+
+use std::ffi::{OsStr, OsString};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use image::{GrayImage, RgbImage};
+use oddframe::Frame;
+
+pub use probe::VideoInfo;
+use process::{Watchdog, Watched};
+
+use crate::{frame_time, Limits, PixelFormat, SourceError};
+
+/// What to read with ffmpeg and how; [`Ffmpeg::open`] starts it.
+#[derive(Debug, Clone)]
+pub struct Ffmpeg {
+    input: OsString,
+    input_format: Option<String>,
+    input_options: Vec<(String, String)>,
+    output: PixelFormat,
+    size: Option<(u32, u32)>,
+    start: Option<Duration>,
+    duration: Option<Duration>,
+    frame_rate: Option<(u32, u32)>,
+    stall_timeout: Duration,
+    tolerate_decode_errors: bool,
+    limits: Limits,
+    ffmpeg: PathBuf,
+    ffprobe: PathBuf,
+}
+
+impl Ffmpeg {
+    /// Reads `input`: a file path, a URL, a device or a `lavfi` graph
+    /// (with [`Ffmpeg::input_format`]).
+    pub fn new(input: impl AsRef<OsStr>) -> Self {
+        Self {
+            input: input.as_ref().to_owned(),
+            input_format: None,
+            input_options: Vec::new(),
+            output: PixelFormat::Luma,
+            size: None,
+            start: None,
+            duration: None,
+            frame_rate: None,
+            stall_timeout: Duration::from_secs(30),
+            tolerate_decode_errors: false,
+            limits: Limits::default(),
+            ffmpeg: "ffmpeg".into(),
+            ffprobe: "ffprobe".into(),
+        }
+    }
+
+    /// Forces the input format (`-f FORMAT` before the input): `lavfi`,
+    /// `v4l2`, `avfoundation`, ...
+    pub fn input_format(mut self, format: impl Into<String>) -> Self {
+        self.input_format = Some(format.into());
+        self
+    }
+
+    /// Adds an input option `-NAME VALUE` (for example `rtsp_transport
+    /// tcp`), given to both ffprobe and ffmpeg.
+    pub fn input_option(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.input_options.push((name.into(), value.into()));
+        self
+    }
+
+    /// Grey (default) or RGB frames.
+    pub fn output(mut self, format: PixelFormat) -> Self {
+        self.output = format;
+        self
+    }
+
+    /// Frames scaled by ffmpeg to `width` x `height` (bicubic); by default
+    /// the stream's display size.
+    pub fn scale(mut self, width: u32, height: u32) -> Self {
+        self.size = Some((width, height));
+        self
+    }
+
+    /// Starts reading at `start` (ffmpeg's input seek); timestamps count
+    /// from the start of the input.
+    pub fn start(mut self, start: Duration) -> Self {
+        self.start = Some(start);
+        self
+    }
+
+    /// Reads at most `duration` of video.
+    pub fn duration(mut self, duration: Duration) -> Self {
+        self.duration = Some(duration);
+        self
+    }
+
+    /// Frames at `num / den` per second, chosen by ffmpeg's `fps` filter
+    /// (the frame nearest each tick). Cheaper than decoding every frame
+    /// into Rust and sampling there when the rate is far below the
+    /// stream's; [`crate::sampling::Sampler`] keeps the first frame at or
+    /// after each tick instead.
+    pub fn frame_rate(mut self, num: u32, den: u32) -> Self {
+        self.frame_rate = Some((num, den));
+        self
+    }
+
+    /// One frame every `ms` milliseconds, by [`Ffmpeg::frame_rate`].
+    pub fn every_millis(self, ms: u32) -> Self {
+        self.frame_rate(1000, ms)
+    }
+
+    /// How long a read may wait for data before the stream counts as
+    /// stalled and ffmpeg is killed (default 30 s; also bounds ffprobe).
+    pub fn stall_timeout(mut self, timeout: Duration) -> Self {
+        self.stall_timeout = timeout;
+        self
+    }
+
+    /// Whether errors ffmpeg logs while decoding (and conceals) are
+    /// accepted; by default they make the end of the stream an error.
+    pub fn tolerate_decode_errors(mut self, tolerate: bool) -> Self {
+        self.tolerate_decode_errors = tolerate;
+        self
+    }
+
+    /// Upper bounds on the frame size (default [`Limits::default`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The `ffmpeg` and `ffprobe` programs to run (default: found on the
+    /// `PATH`).
+    pub fn programs(mut self, ffmpeg: impl Into<PathBuf>, ffprobe: impl Into<PathBuf>) -> Self {
+        self.ffmpeg = ffmpeg.into();
+        self.ffprobe = ffprobe.into();
+        self
+    }
+
+    /// Asks ffprobe about the first video stream.
+    ///
+    /// # Errors
+    /// [`SourceError::Ffmpeg`] when ffprobe is missing, cannot open the
+    /// input or finds no video stream; [`SourceError::Stalled`] when it
+    /// takes longer than the stall timeout.
+    pub fn probe(&self) -> Result<VideoInfo, SourceError> {
+        let mut cmd = Command::new(&self.ffprobe);
+        cmd.args(["-v", "error", "-select_streams", "v:0", "-of", "flat"])
+            .args(["-show_entries", PROBE_ENTRIES]);
+        self.input_args(&mut cmd);
+        let (status, out, err) =
+            process::run_with_deadline(&self.ffprobe, &mut cmd, self.stall_timeout)?;
+        let fail = |message: String| SourceError::Ffmpeg {
+            program: self.ffprobe.display().to_string(),
+            message,
+        };
+        if !status.success() {
+            return Err(fail(if err.is_empty() {
+                format!("exited with {status}")
+            } else {
+                err
+            }));
+        }
+        VideoInfo::parse_flat(&out).map_err(fail)
+    }
+
+    /// Probes the input and starts decoding.
+    ///
+    /// # Errors
+    /// [`SourceError::Unsupported`] for a zero size, rate or timeout;
+    /// [`SourceError::LimitExceeded`] for frames above the limits; the
+    /// errors of [`Ffmpeg::probe`]; [`SourceError::Ffmpeg`] when ffmpeg
+    /// cannot be started.
+    pub fn open(self) -> Result<FfmpegSource, SourceError> {
+        self.check()?;
+        let info = self.probe()?;
+        let (width, height) = self.size.unwrap_or_else(|| info.display_size());
+        let frame_rate = self.frame_rate.or(info.frame_rate).ok_or_else(|| {
+            SourceError::Unsupported(
+                "ffprobe reports no frame rate; set one with Ffmpeg::frame_rate".into(),
+            )
+        })?;
+        let channels: u64 = match self.output {
+            PixelFormat::Luma => 1,
+            PixelFormat::Rgb => 3,
+        };
+        let bytes = u64::from(width) * u64::from(height) * channels;
+        self.limits.check(width, height, bytes)?;
+        let frame_bytes = usize::try_from(bytes).map_err(|_| SourceError::LimitExceeded {
+            what: "frame size in bytes",
+            value: bytes,
+            limit: usize::MAX as u64,
+        })?;
+
+        let mut cmd = Command::new(&self.ffmpeg);
+        cmd.args(["-nostdin", "-hide_banner", "-v", "error"]);
+        if let Some(start) = self.start {
+            cmd.arg("-ss").arg(seconds(start));
+        }
+        self.input_args(&mut cmd);
+        if let Some(d) = self.duration {
+            cmd.arg("-t").arg(seconds(d));
+        }
+        let (num, den) = frame_rate;
+        cmd.args(["-map", "0:v:0", "-an", "-sn", "-dn", "-vf"])
+            .arg(format!("fps={num}/{den},scale={width}:{height}"))
+            .args(["-pix_fmt", pix_fmt(self.output), "-f", "rawvideo", "-"]);
+        let mut child = process::spawn(
+            &self.ffmpeg,
+            cmd.stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped()),
+        )?;
+        let (stdout, stderr) = match process::take_pipes(&mut child) {
+            Ok(pipes) => pipes,
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e);
+            }
+        };
+        let child = Arc::new(Mutex::new(child));
+        Ok(FfmpegSource {
+            dog: Watchdog::start(Arc::clone(&child), self.stall_timeout),
+            child,
+            stdout,
+            stderr: Some(process::collect_tail(stderr)),
+            width,
+            height,
+            frame_bytes,
+            frame_rate,
+            start: self.start.unwrap_or_default(),
+            next_index: 0,
+            done: false,
+            info,
+            config: self,
+        })
+    }
+
+    fn check(&self) -> Result<(), SourceError> {
+        let bad = |what: &str| Err(SourceError::Unsupported(format!("ffmpeg source: {what}")));
+        if self.size.is_some_and(|(w, h)| w == 0 || h == 0) {
+            return bad("scale to a zero width or height");
+        }
+        if self.frame_rate.is_some_and(|(n, d)| n == 0 || d == 0) {
+            return bad("frame rate with a zero numerator or denominator");
+        }
+        if self.stall_timeout.is_zero() {
+            return bad("zero stall timeout");
+        }
+        Ok(())
+    }
+
+    fn input_args(&self, cmd: &mut Command) {
+        for (name, value) in &self.input_options {
+            cmd.arg(format!("-{name}")).arg(value);
+        }
+        if let Some(f) = &self.input_format {
+            cmd.args(["-f", f]);
+        }
+        cmd.arg("-i").arg(&self.input);
+    }
+}
+
+const PROBE_ENTRIES: &str = "stream=codec_name,width,height,avg_frame_rate,r_frame_rate,\
+nb_frames,duration,bit_rate:stream_side_data=rotation:format=format_name,duration,bit_rate";
+
+fn pix_fmt(format: PixelFormat) -> &'static str {
+    match format {
+        PixelFormat::Luma => "gray",
+        PixelFormat::Rgb => "rgb24",
+    }
+}
+
+/// Seconds with microsecond precision, as ffmpeg's time options take them.
+fn seconds(d: Duration) -> String {
+    format!("{}.{:06}", d.as_secs(), d.subsec_micros())
+}
+
+/// Frames decoded by a running `ffmpeg`; see the [module docs](self).
+///
+/// Yields `Result<Frame>`; after an error it yields nothing more. Dropping
+/// it kills ffmpeg.
+#[derive(Debug)]
+pub struct FfmpegSource {
+    config: Ffmpeg,
+    info: VideoInfo,
+    child: Arc<Mutex<Child>>,
+    stdout: ChildStdout,
+    stderr: Option<JoinHandle<String>>,
+    dog: Watchdog,
+    width: u32,
+    height: u32,
+    frame_bytes: usize,
+    frame_rate: (u32, u32),
+    start: Duration,
+    next_index: u64,
+    done: bool,
+}
+
+impl FfmpegSource {
+    /// What ffprobe reported about the input.
+    pub fn info(&self) -> &VideoInfo {
+        &self.info
+    }
+
+    /// Width and height of the frames this source yields.
+    pub fn frame_size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    /// Rate of the frames this source yields, `(num, den)` per second.
+    pub fn frame_rate(&self) -> (u32, u32) {
+        self.frame_rate
+    }
+
+    /// Process id of the running ffmpeg.
+    pub fn process_id(&self) -> u32 {
+        self.child
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .id()
+    }
+
+    fn program(&self) -> String {
+        self.config.ffmpeg.display().to_string()
+    }
+
+    fn read_frame(&mut self) -> Result<Option<Frame>, SourceError> {
+        let n = self.frame_bytes;
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(n)
+            .map_err(|_| SourceError::LimitExceeded {
+                what: "frame allocation (failed)",
+                value: n as u64,
+                limit: 0,
+            })?;
+        self.dog.progress();
+        let read = Watched {
+            inner: &mut self.stdout,
+            dog: &self.dog,
+        }
+        .take(n as u64)
+        .read_to_end(&mut buf);
+        self.dog.disarm();
+        if self.dog.fired() {
+            return Err(SourceError::Stalled {
+                program: self.program(),
+                timeout: self.config.stall_timeout,
+            });
+        }
+        let got = read?;
+        if got == n {
+            return Ok(Some(self.frame(buf)?));
+        }
+        self.end_of_stream(got)
+    }
+
+    fn frame(&mut self, buf: Vec<u8>) -> Result<Frame, SourceError> {
+        let index = self.next_index;
+        self.next_index += 1;
+        let t = self.start + frame_time(index, self.frame_rate);
+        let (w, h) = (self.width, self.height);
+        let frame = match self.config.output {
+            PixelFormat::Luma => GrayImage::from_raw(w, h, buf).map(|i| Frame::luma(i, index, t)),
+            PixelFormat::Rgb => RgbImage::from_raw(w, h, buf).map(|i| Frame::rgb(i, index, t)),
+        };
+        frame.ok_or_else(|| SourceError::Mismatch("frame buffer of the wrong size".into()))
+    }
+
+    /// ffmpeg closed its output after `got` bytes of a frame: its exit
+    /// status and log decide between a clean end and an error.
+    fn end_of_stream(&mut self, got: usize) -> Result<Option<Frame>, SourceError> {
+        let status = self
+            .child
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .wait()?;
+        let log = self
+            .stderr
+            .take()
+            .and_then(|t| t.join().ok())
+            .unwrap_or_default();
+        let fail = |message: String| SourceError::Ffmpeg {
+            program: self.program(),
+            message,
+        };
+        if !status.success() {
+            return Err(fail(if log.is_empty() {
+                format!("exited with {status}")
+            } else {
+                log
+            }));
+        }
+        if got > 0 {
+            return Err(SourceError::Truncated {
+                frame: self.next_index,
+                offset: self.next_index * self.frame_bytes as u64,
+                expected: self.frame_bytes,
+                got,
+            });
+        }
+        if !log.is_empty() && !self.config.tolerate_decode_errors {
+            return Err(fail(format!("errors while decoding: {log}")));
+        }
+        Ok(None)
+    }
+}
+
+impl Iterator for FfmpegSource {
+    type Item = Result<Frame, SourceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let r = self.read_frame();
+        if !matches!(r, Ok(Some(_))) {
+            self.done = true;
+        }
+        r.transpose()
+    }
+}
+
+impl Drop for FfmpegSource {
+    fn drop(&mut self) {
+        let mut child = self.child.lock().unwrap_or_else(PoisonError::into_inner);
+        if matches!(child.try_wait(), Ok(None)) {
+            let _ = child.kill();
+        }
+        let _ = child.wait();
+    }
+}

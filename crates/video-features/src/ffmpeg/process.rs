@@ -1,0 +1,196 @@
+//! Child-process plumbing: stderr capture, a stall watchdog, and running a
+//! program to completion under a deadline.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Child, ChildStderr, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use crate::SourceError;
+
+/// Most bytes of a program's stderr kept for error messages (the end).
+const STDERR_TAIL: usize = 4096;
+
+/// Starts `program`, mapping "not found" to an error that says how to get
+/// ffmpeg.
+pub(super) fn spawn(program: &Path, cmd: &mut Command) -> Result<Child, SourceError> {
+    cmd.spawn().map_err(|e| SourceError::Ffmpeg {
+        program: program.display().to_string(),
+        message: if e.kind() == std::io::ErrorKind::NotFound {
+            "program not found; install FFmpeg (Debian/Ubuntu: apt-get install ffmpeg) \
+             or give its path"
+                .into()
+        } else {
+            format!("cannot start: {e}")
+        },
+    })
+}
+
+/// The stdout and stderr pipes of a child started with both piped.
+pub(super) fn take_pipes(child: &mut Child) -> Result<(ChildStdout, ChildStderr), SourceError> {
+    match (child.stdout.take(), child.stderr.take()) {
+        (Some(out), Some(err)) => Ok((out, err)),
+        _ => Err(std::io::Error::other("child process started without piped output").into()),
+    }
+}
+
+/// Reads a pipe to its end on a thread and returns its last
+/// [`STDERR_TAIL`] bytes as text.
+pub(super) fn collect_tail(mut pipe: ChildStderr) -> JoinHandle<String> {
+    thread::spawn(move || {
+        let mut tail = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            tail.extend_from_slice(&buf[..n]);
+            if tail.len() > 2 * STDERR_TAIL {
+                tail.drain(..tail.len() - STDERR_TAIL);
+            }
+        }
+        let start = tail.len().saturating_sub(STDERR_TAIL);
+        String::from_utf8_lossy(&tail[start..]).trim().to_owned()
+    })
+}
+
+/// Runs a command to completion, killing it after `timeout`; returns its
+/// exit status, stdout and stderr tail.
+pub(super) fn run_with_deadline(
+    program: &Path,
+    cmd: &mut Command,
+    timeout: Duration,
+) -> Result<(ExitStatus, String, String), SourceError> {
+    let mut child = spawn(
+        program,
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    )?;
+    let (mut stdout, stderr) = take_pipes(&mut child)?;
+    let stderr = collect_tail(stderr);
+    let out = thread::spawn(move || {
+        let mut text = String::new();
+        // metadata is small; a lossy read keeps odd bytes from failing it
+        let mut bytes = Vec::new();
+        let _ = stdout.by_ref().take(1 << 20).read_to_end(&mut bytes);
+        text.push_str(&String::from_utf8_lossy(&bytes));
+        text
+    });
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(SourceError::Stalled {
+                program: program.display().to_string(),
+                timeout,
+            });
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    let stdout = out.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    Ok((status, stdout, stderr))
+}
+
+/// Kills the child when a read has made no progress for `timeout`.
+///
+/// The reader arms it before blocking on the pipe and disarms it after, so
+/// a slow consumer between frames never counts as a stall; every chunk read
+/// counts as progress.
+#[derive(Debug)]
+pub(super) struct Watchdog {
+    state: Arc<WatchState>,
+    thread: Option<JoinHandle<()>>,
+}
+
+#[derive(Debug)]
+struct WatchState {
+    epoch: Instant,
+    /// Nanoseconds since `epoch` of the last progress; 0 = disarmed.
+    armed_at: AtomicU64,
+    stop: AtomicBool,
+    fired: AtomicBool,
+}
+
+impl Watchdog {
+    pub(super) fn start(child: Arc<Mutex<Child>>, timeout: Duration) -> Self {
+        let state = Arc::new(WatchState {
+            epoch: Instant::now(),
+            armed_at: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+            fired: AtomicBool::new(false),
+        });
+        let s = Arc::clone(&state);
+        let tick = (timeout / 4).clamp(Duration::from_millis(1), Duration::from_millis(250));
+        let thread = thread::spawn(move || {
+            while !s.stop.load(Ordering::Acquire) {
+                thread::park_timeout(tick);
+                let armed = s.armed_at.load(Ordering::Acquire);
+                if armed == 0 {
+                    continue;
+                }
+                let idle = s
+                    .epoch
+                    .elapsed()
+                    .saturating_sub(Duration::from_nanos(armed));
+                if idle >= timeout {
+                    s.fired.store(true, Ordering::Release);
+                    let mut child = child.lock().unwrap_or_else(PoisonError::into_inner);
+                    let _ = child.kill();
+                    break;
+                }
+            }
+        });
+        Self {
+            state,
+            thread: Some(thread),
+        }
+    }
+
+    /// Marks progress now, arming the watchdog.
+    pub(super) fn progress(&self) {
+        let nanos = u64::try_from(self.state.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.state.armed_at.store(nanos.max(1), Ordering::Release);
+    }
+
+    pub(super) fn disarm(&self) {
+        self.state.armed_at.store(0, Ordering::Release);
+    }
+
+    /// Whether it killed the child.
+    pub(super) fn fired(&self) -> bool {
+        self.state.fired.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.state.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            t.thread().unpark();
+            let _ = t.join();
+        }
+    }
+}
+
+/// A reader that reports every chunk to the watchdog.
+pub(super) struct Watched<'a, R> {
+    pub(super) inner: &'a mut R,
+    pub(super) dog: &'a Watchdog,
+}
+
+impl<R: Read> Read for Watched<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.dog.progress();
+        Ok(n)
+    }
+}
