@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod embed;
 #[cfg(feature = "ffmpeg")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ffmpeg")))]
 pub mod ffmpeg;

@@ -1,0 +1,143 @@
+//! Joint HSV colour histogram.
+
+use ndarray::Array1;
+use oddframe::{Error, FeatureExtractor, Frame, FrameBuffer, Result};
+
+use crate::SourceError;
+
+/// Fractions of pixels in each (hue, saturation, value) bin of the HSV
+/// cone: hue in `[0, 360)` degrees, saturation and value in `[0, 1]`, each
+/// cut into equal bins; the vector sums to 1.
+///
+/// Grey pixels (saturation 0) have no hue and land in hue bin 0, so grey
+/// frames fill only the `hsv_h0_s0_v*` bins. Features are named
+/// `hsv_h{h}_s{s}_v{v}`, value fastest.
+#[derive(Debug, Clone)]
+pub struct ColorHistogram {
+    bins: [usize; 3],
+}
+
+impl Default for ColorHistogram {
+    /// 8 hue x 4 saturation x 4 value bins.
+    fn default() -> Self {
+        Self { bins: [8, 4, 4] }
+    }
+}
+
+impl ColorHistogram {
+    /// A histogram with the given bins per axis.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] unless each is 1 to 64 and hue 1 to 360.
+    pub fn new(hue: usize, saturation: usize, value: usize) -> Result<Self> {
+        for (name, n, max) in [
+            ("hue_bins", hue, 360),
+            ("saturation_bins", saturation, 64),
+            ("value_bins", value, 64),
+        ] {
+            if n == 0 || n > max {
+                return Err(Error::invalid_parameter(name, n, "1 to 64 (hue: 1 to 360)"));
+            }
+        }
+        Ok(Self {
+            bins: [hue, saturation, value],
+        })
+    }
+
+    fn bin(&self, [r, g, b]: [u8; 3]) -> usize {
+        let [nh, ns, nv] = self.bins;
+        let max = r.max(g).max(b);
+        let min = r.min(g).min(b);
+        let chroma = f32::from(max - min);
+        let v = usize::from(max) * nv / 256;
+        if max == 0 || chroma == 0.0 {
+            return v;
+        }
+        let s = ((chroma / f32::from(max) * ns as f32) as usize).min(ns - 1);
+        let (rf, gf, bf) = (f32::from(r), f32::from(g), f32::from(b));
+        // hue in sextants [0, 6)
+        let h = if max == r {
+            (gf - bf) / chroma
+        } else if max == g {
+            (bf - rf) / chroma + 2.0
+        } else {
+            (rf - gf) / chroma + 4.0
+        };
+        let h = if h < 0.0 { h + 6.0 } else { h };
+        let hb = ((h / 6.0 * nh as f32) as usize).min(nh - 1);
+        (hb * ns + s) * nv + v
+    }
+}
+
+impl FeatureExtractor<Frame> for ColorHistogram {
+    fn feature_names(&self) -> Vec<String> {
+        let [nh, ns, nv] = self.bins;
+        let mut names = Vec::with_capacity(nh * ns * nv);
+        for h in 0..nh {
+            for s in 0..ns {
+                for v in 0..nv {
+                    names.push(format!("hsv_h{h}_s{s}_v{v}"));
+                }
+            }
+        }
+        names
+    }
+
+    fn n_features(&self) -> usize {
+        self.bins.iter().product()
+    }
+
+    /// # Errors
+    /// [`SourceError::Mismatch`] for an empty frame.
+    fn push(&mut self, frame: &Frame) -> Result<Vec<Array1<f64>>> {
+        let mut counts = vec![0u64; self.n_features()];
+        let pixels = match frame.buffer() {
+            FrameBuffer::Rgb(img) => {
+                for p in img.as_raw().chunks_exact(3) {
+                    counts[self.bin([p[0], p[1], p[2]])] += 1;
+                }
+                img.as_raw().len() / 3
+            }
+            FrameBuffer::Luma(img) => {
+                let nv = self.bins[2];
+                for &y in img.as_raw() {
+                    counts[usize::from(y) * nv / 256] += 1;
+                }
+                img.as_raw().len()
+            }
+            other => return Err(SourceError::Unsupported(format!("frame buffer {other:?}")).into()),
+        };
+        if pixels == 0 {
+            return Err(SourceError::Mismatch("empty frame".into()).into());
+        }
+        let n = pixels as f64;
+        Ok(vec![counts.iter().map(|&c| c as f64 / n).collect()])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn primaries_land_in_their_hue_bins() {
+        let h = ColorHistogram::new(6, 2, 2).unwrap();
+        // red 0 deg, yellow 60, green 120, cyan 180, blue 240, magenta 300
+        let colours = [
+            [255, 0, 0],
+            [255, 255, 0],
+            [0, 255, 0],
+            [0, 255, 255],
+            [0, 0, 255],
+            [255, 0, 255],
+        ];
+        for (k, c) in colours.into_iter().enumerate() {
+            // saturated (s bin 1) and bright (v bin 1)
+            assert_eq!(h.bin(c), (k * 2 + 1) * 2 + 1, "{c:?}");
+        }
+        assert_eq!(h.bin([0, 0, 0]), 0);
+        assert_eq!(h.bin([200, 200, 200]), 1);
+        // dull red: low saturation
+        assert_eq!(h.bin([200, 150, 150]), 1);
+    }
+}

@@ -1,0 +1,187 @@
+//! Frame embeddings for the one-class pipeline, computed from the pixels
+//! with nothing to download.
+//!
+//! | extractor | what it sees | length (defaults) |
+//! |---|---|---|
+//! | [`ColorHistogram`] | joint HSV histogram, fractions of pixels | 8 x 4 x 4 = 128 |
+//! | [`GradientHistogram`] | HOG-style orientation histograms on a grid of cells | 4 x 4 x 9 = 144 |
+//! | [`MotionEnergy`] | mean absolute frame difference per cell, and statistics of the whole-frame value over a short window | 4 x 4 + 4 = 20 |
+//!
+//! Each is a [`FeatureExtractor<Frame>`] that returns exactly one vector of
+//! fixed length with named features per frame, on grey or RGB frames from
+//! any source. [`Embedding`] concatenates extractors; its default is all
+//! three (292 features).
+//!
+//! A learned model (CLIP or any network of your own) plugs in the same
+//! way: implement [`FeatureExtractor<Frame>`] returning one vector per
+//! frame, and add it to an [`Embedding`] or use it alone.
+//!
+//! ```
+//! use std::time::Duration;
+//! use image::GrayImage;
+//! use ndarray::Array1;
+//! use oddframe::{FeatureExtractor, Frame};
+//! use video_features::embed::{ColorHistogram, Embedding};
+//!
+//! /// A stand-in for a user's model: mean brightness.
+//! struct Brightness;
+//! impl FeatureExtractor<Frame> for Brightness {
+//!     fn feature_names(&self) -> Vec<String> { vec!["brightness".into()] }
+//!     fn push(&mut self, f: &Frame) -> oddframe::Result<Vec<Array1<f64>>> {
+//!         let sum: f64 = f.as_bytes().iter().map(|&v| f64::from(v)).sum();
+//!         Ok(vec![Array1::from_elem(1, sum / f.as_bytes().len() as f64 / 255.0)])
+//!     }
+//! }
+//!
+//! let mut embed = Embedding::new()
+//!     .with(ColorHistogram::default())
+//!     .with(Brightness);
+//! assert_eq!(embed.n_features(), 129);
+//! let frame = Frame::luma(GrayImage::from_pixel(32, 24, [200].into()), 0, Duration::ZERO);
+//! let v = embed.push(&frame)?.remove(0);
+//! assert_eq!(v.len(), 129);
+//! assert!((v[128] - 200.0 / 255.0).abs() < 1e-12);
+//! # Ok::<(), oddframe::Error>(())
+//! ```
+
+mod color;
+mod gradient;
+mod motion;
+
+use std::borrow::Cow;
+
+use ndarray::Array1;
+use oddframe::{Error, FeatureExtractor, Frame, FrameBuffer, Result};
+
+pub use color::ColorHistogram;
+pub use gradient::GradientHistogram;
+pub use motion::MotionEnergy;
+
+use crate::preprocess::bt601_luma;
+use crate::SourceError;
+
+/// Several extractors side by side: one vector per frame, the parts'
+/// vectors concatenated in the order they were added.
+pub struct Embedding {
+    parts: Vec<Box<dyn FeatureExtractor<Frame>>>,
+}
+
+impl std::fmt::Debug for Embedding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Embedding")
+            .field("n_features", &self.n_features())
+            .finish()
+    }
+}
+
+impl Default for Embedding {
+    /// Colour histogram, gradient histogram and motion energy with their
+    /// defaults (292 features).
+    fn default() -> Self {
+        Self::new()
+            .with(ColorHistogram::default())
+            .with(GradientHistogram::default())
+            .with(MotionEnergy::default())
+    }
+}
+
+impl Embedding {
+    /// An embedding with no parts yet.
+    pub fn new() -> Self {
+        Self { parts: Vec::new() }
+    }
+
+    /// Adds an extractor; it must return one vector per frame.
+    pub fn with(mut self, part: impl FeatureExtractor<Frame> + 'static) -> Self {
+        self.parts.push(Box::new(part));
+        self
+    }
+}
+
+impl FeatureExtractor<Frame> for Embedding {
+    fn feature_names(&self) -> Vec<String> {
+        self.parts.iter().flat_map(|p| p.feature_names()).collect()
+    }
+
+    fn n_features(&self) -> usize {
+        self.parts.iter().map(|p| p.n_features()).sum()
+    }
+
+    /// # Errors
+    /// The parts' errors; [`Error::InvalidParameter`] when the embedding
+    /// has no parts or a part does not return exactly one vector of its
+    /// stated length.
+    fn push(&mut self, frame: &Frame) -> Result<Vec<Array1<f64>>> {
+        if self.parts.is_empty() {
+            return Err(Error::invalid_parameter(
+                "parts",
+                0,
+                "at least one extractor",
+            ));
+        }
+        let mut out = Vec::with_capacity(self.n_features());
+        for (k, part) in self.parts.iter_mut().enumerate() {
+            let mut v = part.push(frame)?;
+            let n = part.n_features();
+            if v.len() != 1 || v[0].len() != n {
+                return Err(Error::invalid_parameter(
+                    "parts",
+                    k,
+                    "extractors that return one vector of n_features() per frame",
+                ));
+            }
+            out.extend(v.remove(0));
+        }
+        Ok(vec![Array1::from(out)])
+    }
+}
+
+/// The frame's BT.601 luma plane (borrowed for grey frames).
+fn luma(frame: &Frame) -> Result<Cow<'_, [u8]>> {
+    match frame.buffer() {
+        FrameBuffer::Luma(img) => Ok(Cow::Borrowed(img.as_raw().as_slice())),
+        FrameBuffer::Rgb(img) => Ok(Cow::Owned(bt601_luma(img).into_raw())),
+        other => Err(SourceError::Unsupported(format!("frame buffer {other:?}")).into()),
+    }
+}
+
+/// Checks a grid size, as the extractors' constructors do.
+fn check_grid(name: &'static str, cells: (usize, usize)) -> Result<()> {
+    let ok = |n: usize| (1..=MAX_CELLS).contains(&n);
+    if ok(cells.0) && ok(cells.1) {
+        Ok(())
+    } else {
+        Err(Error::invalid_parameter(
+            name,
+            format!("{}x{}", cells.0, cells.1),
+            "1 to 64 cells each way",
+        ))
+    }
+}
+
+/// Most grid cells each way.
+const MAX_CELLS: usize = 64;
+
+/// Cell boundaries: `n` near-equal spans of `len` pixels, as the end of
+/// each (`len * (i + 1) / n`); an error when a cell would be empty.
+fn spans(len: usize, n: usize, axis: &str) -> Result<Vec<usize>> {
+    if len < n {
+        return Err(SourceError::Mismatch(format!(
+            "a frame {len} pixels along {axis} is too small for {n} cells"
+        ))
+        .into());
+    }
+    Ok((1..=n).map(|i| len * i / n).collect())
+}
+
+/// The cell index of each pixel position along an axis.
+fn cell_of(len: usize, n: usize, axis: &str) -> Result<Vec<u16>> {
+    let ends = spans(len, n, axis)?;
+    let mut out = Vec::with_capacity(len);
+    let mut start = 0;
+    for (c, &end) in ends.iter().enumerate() {
+        out.extend(std::iter::repeat_n(c as u16, end - start));
+        start = end;
+    }
+    Ok(out)
+}
