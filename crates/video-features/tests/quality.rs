@@ -74,3 +74,48 @@ fn full_reference_extractor_on_decoded_frames() {
     }
     assert_eq!(n, 12);
 }
+
+#[test]
+fn rendition_windows_carry_ffmpegs_ssim_and_frozen_pictures_as_stalls() {
+    use oddframe::Frame;
+    use video_features::qoe::{QoeWindower, RenditionQoe};
+    let grey = |name: &str| -> Vec<Frame> {
+        let bytes = std::fs::read(path(name)).unwrap();
+        Y4mReader::new(bytes.as_slice())
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let reference = grey("carphone_pristine.12f.y4m");
+    let mut delivered = grey("carphone_distorted.12f.y4m");
+    // ffmpeg's SSIM of the grey pair (make_ffmpeg_fixtures.sh), frames 0..12
+    let ssim: Vec<f64> = stats("carphone.gray.ssim.log", &["Y"])
+        .into_iter()
+        .map(|v| v[0])
+        .collect();
+    // the delivered picture freezes on frame 8 for frames 9..12
+    for i in 9..12 {
+        let frozen = delivered[8].clone().into_buffer();
+        delivered[i] = Frame::new(frozen, i as u64, delivered[i].timestamp());
+    }
+    let fps = 30_000.0 / 1001.0;
+    // 4 windows of 3 frames each
+    let mut qoe =
+        RenditionQoe::new(fps, 14.0, QoeWindower::new(3.0 / fps, 3.0 / fps).unwrap()).unwrap();
+    let mut windows = Vec::new();
+    for pair in reference.into_iter().zip(delivered) {
+        windows.extend(qoe.push(&pair).unwrap());
+    }
+    windows.extend(qoe.finish().unwrap());
+    assert_eq!(windows.len(), 4);
+    for (k, w) in windows.iter().take(3).enumerate() {
+        let expected = 100.0 * ssim[3 * k..3 * k + 3].iter().sum::<f64>() / 3.0;
+        assert!(
+            (w[0] - expected).abs() < 0.2,
+            "window {k}: {} vs {expected}",
+            w[0]
+        );
+        assert_eq!((w[3], w[4]), (14.0, 0.0));
+    }
+    assert_eq!(windows[3][4], 1.0);
+}

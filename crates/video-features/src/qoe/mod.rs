@@ -5,7 +5,9 @@
 //! fixed-length windows ([`QoeWindower`], default 5 s with a 1 s hop), which
 //! are then clipped and log-compressed ([`QoeTransform`]) and standardised
 //! (with `ocsvm_scaler::StandardScaler`, fitted on the training windows)
-//! before a detector sees them. [`CsvTable`] loads windows that were
+//! before a detector sees them. [`RenditionQoe`] makes the same windows
+//! from a reference and a delivered rendition (full-reference quality per
+//! frame, frozen pictures as stalls); [`CsvTable`] loads windows that were
 //! computed elsewhere.
 //!
 //! ```
@@ -25,9 +27,11 @@
 //! ```
 
 mod csv_table;
+mod rendition;
 mod transform;
 mod window;
 
 pub use csv_table::{CsvError, CsvTable};
+pub use rendition::{QualityScore, RenditionQoe};
 pub use transform::{ColumnTransform, QoeTransform};
 pub use window::{QoeSample, QoeWindower, FEATURE_NAMES};
