@@ -39,6 +39,11 @@ cargo test --workspace --locked
 step "tests, all features (includes doc tests)"
 cargo test --workspace --all-features --locked
 
+step "video examples on bundled data (they need ffmpeg)"
+cargo run --locked -q -p oddframe-examples-video --example video_info -- \
+    testdata/video/carphone_distorted.12f.y4m --reference testdata/video/carphone_pristine.12f.y4m
+cargo run --locked -q -p oddframe-examples-video --example embedding_ocsvm -- --quiet
+
 step "docs (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --locked
 
@@ -58,7 +63,7 @@ for name in "${publishable[@]}"; do
 done
 rm -rf target/package-check
 CARGO_TARGET_DIR=target/package-check cargo package --workspace --locked --allow-dirty \
-    --exclude oddframe-examples-tabular --exclude oddframe-benches
+    --exclude oddframe-examples-tabular --exclude oddframe-examples-video --exclude oddframe-benches
 
 step "fuzz smoke run (${FUZZ_SECONDS} s per target, after replaying fuzz/regressions)"
 if ! command -v cargo-fuzz >/dev/null 2>&1; then

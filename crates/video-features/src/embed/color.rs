@@ -5,27 +5,30 @@ use oddframe::{Error, FeatureExtractor, Frame, FrameBuffer, Result};
 
 use crate::SourceError;
 
-/// Fractions of pixels in each (hue, saturation, value) bin of the HSV
-/// cone: hue in `[0, 360)` degrees, saturation and value in `[0, 1]`, each
-/// cut into equal bins; the vector sums to 1.
+/// Fractions of pixels in bins of the HSV cone; the vector sums to 1.
 ///
-/// Grey pixels (saturation 0) have no hue and land in hue bin 0, so grey
-/// frames fill only the `hsv_h0_s0_v*` bins. Features are named
-/// `hsv_h{h}_s{s}_v{v}`, value fastest.
+/// Hue (`[0, 360)` degrees), saturation and value (`[0, 1]`) are each cut
+/// into equal bins. The lowest saturation bin is achromatic: the hue of a
+/// nearly grey pixel is mostly sensor noise and white balance, so those
+/// pixels are counted by value alone (`hsv_grey_v{v}`), and only the
+/// other saturation bins are split by hue (`hsv_h{h}_s{s}_v{v}`, value
+/// fastest). With the default 8 x 4 x 4 that is 4 + 8 x 3 x 4 = 100
+/// features; grey frames fill only the `hsv_grey_*` bins.
 #[derive(Debug, Clone)]
 pub struct ColorHistogram {
     bins: [usize; 3],
 }
 
 impl Default for ColorHistogram {
-    /// 8 hue x 4 saturation x 4 value bins.
+    /// 8 hue x 4 saturation x 4 value bins (100 features).
     fn default() -> Self {
         Self { bins: [8, 4, 4] }
     }
 }
 
 impl ColorHistogram {
-    /// A histogram with the given bins per axis.
+    /// A histogram with the given bins per axis; `value + hue x
+    /// (saturation - 1) x value` features.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] unless each is 1 to 64 and hue 1 to 360.
@@ -50,10 +53,13 @@ impl ColorHistogram {
         let min = r.min(g).min(b);
         let chroma = f32::from(max - min);
         let v = usize::from(max) * nv / 256;
-        if max == 0 || chroma == 0.0 {
+        if max == 0 {
             return v;
         }
         let s = ((chroma / f32::from(max) * ns as f32) as usize).min(ns - 1);
+        if s == 0 {
+            return v;
+        }
         let (rf, gf, bf) = (f32::from(r), f32::from(g), f32::from(b));
         // hue in sextants [0, 6)
         let h = if max == r {
@@ -65,16 +71,16 @@ impl ColorHistogram {
         };
         let h = if h < 0.0 { h + 6.0 } else { h };
         let hb = ((h / 6.0 * nh as f32) as usize).min(nh - 1);
-        (hb * ns + s) * nv + v
+        nv + (hb * (ns - 1) + s - 1) * nv + v
     }
 }
 
 impl FeatureExtractor<Frame> for ColorHistogram {
     fn feature_names(&self) -> Vec<String> {
         let [nh, ns, nv] = self.bins;
-        let mut names = Vec::with_capacity(nh * ns * nv);
+        let mut names: Vec<String> = (0..nv).map(|v| format!("hsv_grey_v{v}")).collect();
         for h in 0..nh {
-            for s in 0..ns {
+            for s in 1..ns {
                 for v in 0..nv {
                     names.push(format!("hsv_h{h}_s{s}_v{v}"));
                 }
@@ -84,7 +90,8 @@ impl FeatureExtractor<Frame> for ColorHistogram {
     }
 
     fn n_features(&self) -> usize {
-        self.bins.iter().product()
+        let [nh, ns, nv] = self.bins;
+        nv + nh * (ns - 1) * nv
     }
 
     /// # Errors
@@ -131,13 +138,16 @@ mod tests {
             [0, 0, 255],
             [255, 0, 255],
         ];
+        // 2 grey bins, then per hue one saturated bin of 2 values
         for (k, c) in colours.into_iter().enumerate() {
-            // saturated (s bin 1) and bright (v bin 1)
-            assert_eq!(h.bin(c), (k * 2 + 1) * 2 + 1, "{c:?}");
+            // saturated and bright (v bin 1)
+            assert_eq!(h.bin(c), 2 + k * 2 + 1, "{c:?}");
         }
         assert_eq!(h.bin([0, 0, 0]), 0);
         assert_eq!(h.bin([200, 200, 200]), 1);
-        // dull red: low saturation
+        // dull red: low saturation, counted as grey
         assert_eq!(h.bin([200, 150, 150]), 1);
+        assert_eq!(h.feature_names()[2], "hsv_h0_s1_v0");
+        assert_eq!(h.n_features(), h.feature_names().len());
     }
 }

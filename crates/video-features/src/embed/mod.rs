@@ -3,14 +3,14 @@
 //!
 //! | extractor | what it sees | length (defaults) |
 //! |---|---|---|
-//! | [`ColorHistogram`] | joint HSV histogram, fractions of pixels | 8 x 4 x 4 = 128 |
+//! | [`ColorHistogram`] | HSV histogram (grey pixels by value, coloured ones by hue, saturation and value), fractions of pixels | 4 + 8 x 3 x 4 = 100 |
 //! | [`GradientHistogram`] | HOG-style orientation histograms on a grid of cells | 4 x 4 x 9 = 144 |
 //! | [`MotionEnergy`] | mean absolute frame difference per cell, and statistics of the whole-frame value over a short window | 4 x 4 + 4 = 20 |
 //!
 //! Each is a [`FeatureExtractor<Frame>`] that returns exactly one vector of
 //! fixed length with named features per frame, on grey or RGB frames from
 //! any source. [`Embedding`] concatenates extractors; its default is all
-//! three (292 features).
+//! three (264 features).
 //!
 //! A learned model (CLIP or any network of your own) plugs in the same
 //! way: implement [`FeatureExtractor<Frame>`] returning one vector per
@@ -36,11 +36,11 @@
 //! let mut embed = Embedding::new()
 //!     .with(ColorHistogram::default())
 //!     .with(Brightness);
-//! assert_eq!(embed.n_features(), 129);
+//! assert_eq!(embed.n_features(), 101);
 //! let frame = Frame::luma(GrayImage::from_pixel(32, 24, [200].into()), 0, Duration::ZERO);
 //! let v = embed.push(&frame)?.remove(0);
-//! assert_eq!(v.len(), 129);
-//! assert!((v[128] - 200.0 / 255.0).abs() < 1e-12);
+//! assert_eq!(v.len(), 101);
+//! assert!((v[100] - 200.0 / 255.0).abs() < 1e-12);
 //! # Ok::<(), oddframe::Error>(())
 //! ```
 
@@ -76,7 +76,7 @@ impl std::fmt::Debug for Embedding {
 
 impl Default for Embedding {
     /// Colour histogram, gradient histogram and motion energy with their
-    /// defaults (292 features).
+    /// defaults (264 features).
     fn default() -> Self {
         Self::new()
             .with(ColorHistogram::default())
