@@ -305,3 +305,22 @@ fn absurd_options_are_refused_before_anything_runs() {
     let r = Ffmpeg::new(path("vtest.avi")).limits(small).open();
     assert!(matches!(r, Err(SourceError::LimitExceeded { .. })));
 }
+
+#[test]
+fn decode_errors_logged_by_a_successful_ffmpeg_are_reported_unless_tolerated() {
+    // one whole 768x576 grey frame, an error line, exit status 0
+    let fake = TempFile::script(
+        "ffmpeg-conceals",
+        "head -c 442368 /dev/zero\necho 'concealing 12 DC errors in frame 1' >&2",
+    );
+    let open = |tolerate: bool| {
+        Ffmpeg::new(path("vtest.avi"))
+            .programs(&fake.0, "ffprobe")
+            .tolerate_decode_errors(tolerate)
+            .open()
+            .unwrap()
+    };
+    let r: Result<Vec<Frame>, _> = open(false).collect();
+    expect_ffmpeg_error(r, "concealing 12 DC errors");
+    assert_eq!(collect(open(true)).len(), 1);
+}

@@ -48,7 +48,7 @@ mod process;
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -196,18 +196,9 @@ impl Ffmpeg {
         self.input_args(&mut cmd);
         let (status, out, err) =
             process::run_with_deadline(&self.ffprobe, &mut cmd, self.stall_timeout)?;
-        let fail = |message: String| SourceError::Ffmpeg {
-            program: self.ffprobe.display().to_string(),
-            message,
-        };
-        if !status.success() {
-            return Err(fail(if err.is_empty() {
-                format!("exited with {status}")
-            } else {
-                err
-            }));
-        }
-        VideoInfo::parse_flat(&out).map_err(fail)
+        let program = self.ffprobe.display().to_string();
+        exit_error(&program, status, err)?;
+        VideoInfo::parse_flat(&out).map_err(|message| SourceError::Ffmpeg { program, message })
     }
 
     /// Probes the input and starts decoding.
@@ -348,6 +339,22 @@ fn pix_fmt(format: PixelFormat) -> &'static str {
     }
 }
 
+/// An error carrying the program's log (or its exit status when it said
+/// nothing) unless it exited successfully.
+fn exit_error(program: &str, status: ExitStatus, log: String) -> Result<(), SourceError> {
+    if status.success() {
+        return Ok(());
+    }
+    Err(SourceError::Ffmpeg {
+        program: program.to_owned(),
+        message: if log.is_empty() {
+            format!("exited with {status}")
+        } else {
+            log
+        },
+    })
+}
+
 /// Seconds with microsecond precision, as ffmpeg's time options take them.
 fn seconds(d: Duration) -> String {
     format!("{}.{:06}", d.as_secs(), d.subsec_micros())
@@ -457,17 +464,12 @@ impl FfmpegSource {
             .take()
             .and_then(|t| t.join().ok())
             .unwrap_or_default();
-        let fail = |message: String| SourceError::Ffmpeg {
-            program: self.program(),
-            message,
-        };
-        if !status.success() {
-            return Err(fail(if log.is_empty() {
-                format!("exited with {status}")
-            } else {
-                log
-            }));
+        let program = self.program();
+        if status.success() && got == 0 && !log.is_empty() && !self.config.tolerate_decode_errors {
+            let message = format!("errors while decoding: {log}");
+            return Err(SourceError::Ffmpeg { program, message });
         }
+        exit_error(&program, status, log)?;
         if got > 0 {
             return Err(SourceError::Truncated {
                 frame: self.next_index,
@@ -475,9 +477,6 @@ impl FfmpegSource {
                 expected: self.frame_bytes,
                 got,
             });
-        }
-        if !log.is_empty() && !self.config.tolerate_decode_errors {
-            return Err(fail(format!("errors while decoding: {log}")));
         }
         Ok(None)
     }
