@@ -95,8 +95,8 @@ pub fn open(input: &Path, o: OpenOptions) -> Result<Opened, SourceError> {
         };
         f = f.start(secs(start)?).duration(secs(len)?);
     }
-    let source = f.open()?;
-    let info = source.info().clone();
+    let mut source = f.open()?;
+    let info = source.info()?.clone();
     Ok(Opened {
         decoder: format!("ffmpeg ({})", info.codec),
         fps: info.frame_rate.map(|(n, d)| f64::from(n) / f64::from(d)),

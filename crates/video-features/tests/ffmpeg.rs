@@ -240,22 +240,32 @@ fn corrupt_and_truncated_videos_are_errors() {
     }
 }
 
+/// Opens and reads everything: errors may come from either step.
+fn read_all(f: Ffmpeg) -> Result<Vec<Frame>, SourceError> {
+    f.open()?.collect()
+}
+
+/// Bytes of one 768x576 RGB frame (vtest.avi's size).
+const RGB_FRAME: usize = 768 * 576 * 3;
+
 #[test]
 fn an_ffmpeg_that_exits_early_is_an_error_with_its_message() {
     let fake = TempFile::script(
         "ffmpeg-dies",
         "head -c 1000 /dev/zero\necho 'decoder exploded at frame 0' >&2\nexit 1",
     );
-    let source = Ffmpeg::new(path("vtest.avi"))
-        .programs(&fake.0, "ffprobe")
-        .open()
-        .unwrap();
-    let r: Result<Vec<Frame>, _> = source.collect();
-    expect_ffmpeg_error(r, "decoder exploded");
+    // grey frames come as YUV4MPEG2, RGB frames as raw video: both paths
+    for format in [PixelFormat::Luma, PixelFormat::Rgb] {
+        let f = Ffmpeg::new(path("vtest.avi"))
+            .programs(&fake.0, "ffprobe")
+            .output(format);
+        expect_ffmpeg_error(read_all(f), "decoder exploded");
+    }
     // a clean exit in the middle of a frame is a truncation
     let fake = TempFile::script("ffmpeg-short", "head -c 1000 /dev/zero");
     let mut source = Ffmpeg::new(path("vtest.avi"))
         .programs(&fake.0, "ffprobe")
+        .output(PixelFormat::Rgb)
         .open()
         .unwrap();
     assert!(matches!(
@@ -263,14 +273,25 @@ fn an_ffmpeg_that_exits_early_is_an_error_with_its_message() {
         Some(Err(SourceError::Truncated { got: 1000, .. }))
     ));
     assert!(source.next().is_none());
+    // and so is a YUV4MPEG2 stream cut inside a frame
+    let fake = TempFile::script(
+        "ffmpeg-short-y4m",
+        "printf 'YUV4MPEG2 W768 H576 F10:1 Cmono\\nFRAME\\n'\nhead -c 1000 /dev/zero",
+    );
+    let r = read_all(Ffmpeg::new(path("vtest.avi")).programs(&fake.0, "ffprobe"));
+    assert!(matches!(r, Err(SourceError::Truncated { .. })), "{r:?}");
 }
 
 #[test]
 fn a_stalled_stream_times_out() {
-    // one whole 768x576 grey frame, then nothing
-    let fake = TempFile::script("ffmpeg-stalls", "head -c 442368 /dev/zero\nexec sleep 60");
+    // one whole RGB frame, then nothing
+    let fake = TempFile::script(
+        "ffmpeg-stalls",
+        &format!("head -c {RGB_FRAME} /dev/zero\nexec sleep 60"),
+    );
     let mut source = Ffmpeg::new(path("vtest.avi"))
         .programs(&fake.0, "ffprobe")
+        .output(PixelFormat::Rgb)
         .stall_timeout(Duration::from_millis(500))
         .open()
         .unwrap();
@@ -284,6 +305,15 @@ fn a_stalled_stream_times_out() {
     ));
     let waited = t.elapsed();
     assert!(waited >= Duration::from_millis(500) && waited < Duration::from_secs(10));
+    // nothing at all, not even a header, is a stall at open
+    let fake = TempFile::script("ffmpeg-silent", "exec sleep 60");
+    let t = Instant::now();
+    let r = Ffmpeg::new(path("vtest.avi"))
+        .programs(&fake.0, "ffprobe")
+        .stall_timeout(Duration::from_millis(300))
+        .open();
+    assert!(matches!(r, Err(SourceError::Stalled { .. })), "{r:?}");
+    assert!(t.elapsed() < Duration::from_secs(10));
 }
 
 #[test]
@@ -303,19 +333,20 @@ fn absurd_options_are_refused_before_anything_runs() {
     let mut small = Limits::default();
     small.max_width = 100;
     let r = Ffmpeg::new(path("vtest.avi")).limits(small).open();
-    assert!(matches!(r, Err(SourceError::LimitExceeded { .. })));
+    assert!(matches!(r, Err(SourceError::LimitExceeded { .. })), "{r:?}");
 }
 
 #[test]
 fn decode_errors_logged_by_a_successful_ffmpeg_are_reported_unless_tolerated() {
-    // one whole 768x576 grey frame, an error line, exit status 0
+    // one whole RGB frame, an error line, exit status 0
     let fake = TempFile::script(
         "ffmpeg-conceals",
-        "head -c 442368 /dev/zero\necho 'concealing 12 DC errors in frame 1' >&2",
+        &format!("head -c {RGB_FRAME} /dev/zero\necho 'concealing 12 DC errors in frame 1' >&2"),
     );
     let open = |tolerate: bool| {
         Ffmpeg::new(path("vtest.avi"))
             .programs(&fake.0, "ffprobe")
+            .output(PixelFormat::Rgb)
             .tolerate_decode_errors(tolerate)
             .open()
             .unwrap()
@@ -323,4 +354,14 @@ fn decode_errors_logged_by_a_successful_ffmpeg_are_reported_unless_tolerated() {
     let r: Result<Vec<Frame>, _> = open(false).collect();
     expect_ffmpeg_error(r, "concealing 12 DC errors");
     assert_eq!(collect(open(true)).len(), 1);
+}
+
+#[test]
+fn metadata_of_a_grey_source_comes_from_ffprobe_alongside() {
+    let mut source = Ffmpeg::new(path("carphone_distorted.mp4")).open().unwrap();
+    assert_eq!(source.frame_size(), (176, 144));
+    assert_eq!(source.frame_rate(), (30_000, 1001));
+    let info = source.info().unwrap().clone();
+    assert_eq!((info.codec.as_str(), info.frames), ("h264", Some(120)));
+    assert_eq!(collect(source).len(), 120);
 }

@@ -49,13 +49,15 @@ use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
+use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use image::{GrayImage, RgbImage};
+use image::RgbImage;
 use oddframe::Frame;
 
+use crate::y4m::Y4mReader;
 pub use probe::VideoInfo;
 use process::{Watchdog, Watched};
 
@@ -190,45 +192,97 @@ impl Ffmpeg {
     /// input or finds no video stream; [`SourceError::Stalled`] when it
     /// takes longer than the stall timeout.
     pub fn probe(&self) -> Result<VideoInfo, SourceError> {
+        self.probe_until(&AtomicBool::new(false))
+    }
+
+    /// [`Ffmpeg::probe`], stopping ffprobe when `cancel` is set.
+    fn probe_until(&self, cancel: &AtomicBool) -> Result<VideoInfo, SourceError> {
         let mut cmd = Command::new(&self.ffprobe);
         cmd.args(["-v", "error", "-select_streams", "v:0", "-of", "flat"])
             .args(["-show_entries", PROBE_ENTRIES]);
         self.input_args(&mut cmd);
         let (status, out, err) =
-            process::run_with_deadline(&self.ffprobe, &mut cmd, self.stall_timeout)?;
+            process::run_with_deadline(&self.ffprobe, &mut cmd, self.stall_timeout, cancel)?;
         let program = self.ffprobe.display().to_string();
         exit_error(&program, status, err)?;
         VideoInfo::parse_flat(&out).map_err(|message| SourceError::Ffmpeg { program, message })
     }
 
-    /// Probes the input and starts decoding.
+    /// Starts decoding (and, for the metadata, ffprobe).
+    ///
+    /// Grey frames come from ffmpeg as YUV4MPEG2, which states its own size
+    /// and rate, so ffprobe runs alongside ffmpeg instead of before it; RGB
+    /// frames come as raw video of the size and rate ffprobe reported.
+    /// Returns once the stream's first bytes arrived.
     ///
     /// # Errors
     /// [`SourceError::Unsupported`] for a zero size, rate or timeout;
-    /// [`SourceError::LimitExceeded`] for frames above the limits; the
-    /// errors of [`Ffmpeg::probe`]; [`SourceError::Ffmpeg`] when ffmpeg
-    /// cannot be started.
+    /// [`SourceError::LimitExceeded`] for frames above the limits;
+    /// [`SourceError::Ffmpeg`] when ffmpeg or ffprobe cannot be started or
+    /// cannot open the input; [`SourceError::Stalled`] when nothing
+    /// arrives within the stall timeout.
     pub fn open(self) -> Result<FfmpegSource, SourceError> {
         self.check()?;
-        let info = self.probe()?;
-        let (width, height) = self.size.unwrap_or_else(|| info.display_size());
-        let frame_rate = self.frame_rate.or(info.frame_rate).ok_or_else(|| {
-            SourceError::Unsupported(
-                "ffprobe reports no frame rate; set one with Ffmpeg::frame_rate".into(),
-            )
-        })?;
-        let channels: u64 = match self.output {
-            PixelFormat::Luma => 1,
-            PixelFormat::Rgb => 3,
-        };
-        let bytes = u64::from(width) * u64::from(height) * channels;
-        self.limits.check(width, height, bytes)?;
-        let frame_bytes = usize::try_from(bytes).map_err(|_| SourceError::LimitExceeded {
-            what: "frame size in bytes",
-            value: bytes,
-            limit: usize::MAX as u64,
-        })?;
+        match self.output {
+            PixelFormat::Luma => {
+                let config = self.clone();
+                let cancel = Arc::new(AtomicBool::new(false));
+                let flag = Arc::clone(&cancel);
+                let probe = thread::spawn(move || config.probe_until(&flag));
+                let mut cmd = self.command();
+                if let Some((w, h)) = self.size {
+                    cmd.arg("-s").arg(format!("{w}x{h}"));
+                }
+                cmd.args([
+                    "-pix_fmt",
+                    "gray",
+                    "-strict",
+                    "-1",
+                    "-f",
+                    "yuv4mpegpipe",
+                    "-",
+                ]);
+                let mut source =
+                    FfmpegSource::spawn(self, cmd, Probe::Pending(probe, cancel), 1 << 20)?;
+                source.read_y4m_header()?;
+                Ok(source)
+            }
+            _ => {
+                let info = self.probe()?;
+                let (width, height) = self.size.unwrap_or_else(|| info.display_size());
+                let rate = self.frame_rate.or(info.frame_rate).ok_or_else(|| {
+                    SourceError::Unsupported(
+                        "ffprobe reports no frame rate; set one with Ffmpeg::frame_rate".into(),
+                    )
+                })?;
+                let bytes = u64::from(width) * u64::from(height) * 3;
+                self.limits.check(width, height, bytes)?;
+                let frame_bytes =
+                    usize::try_from(bytes).map_err(|_| SourceError::LimitExceeded {
+                        what: "frame size in bytes",
+                        value: bytes,
+                        limit: usize::MAX as u64,
+                    })?;
+                let mut cmd = self.command();
+                if self.frame_rate.is_none() {
+                    cmd.arg("-r").arg(format!("{}/{}", rate.0, rate.1));
+                }
+                // an explicit size, so frames are always the size read here
+                cmd.arg("-s")
+                    .arg(format!("{width}x{height}"))
+                    .args(["-pix_fmt", "rgb24", "-f", "rawvideo", "-"]);
+                let mut source =
+                    FfmpegSource::spawn(self, cmd, Probe::Done(Ok(info)), frame_bytes)?;
+                source.geometry = Some(((width, height), rate));
+                source.frame_bytes = frame_bytes;
+                Ok(source)
+            }
+        }
+    }
 
+    /// ffmpeg's arguments up to the output format: input, seek, duration,
+    /// stream selection and frame rate.
+    fn command(&self) -> Command {
         let mut cmd = Command::new(&self.ffmpeg);
         cmd.args(["-nostdin", "-hide_banner", "-v", "error"]);
         if let Some(start) = self.start {
@@ -238,57 +292,20 @@ impl Ffmpeg {
         if let Some(d) = self.duration {
             cmd.arg("-t").arg(seconds(d));
         }
-        let (num, den) = frame_rate;
         cmd.args(["-map", "0:v:0", "-an", "-sn", "-dn"]);
-        if self.frame_rate.is_some() {
+        match self.frame_rate {
             // the fps filter drops frames before they are converted: much
             // cheaper than converting every frame when sampling
-            cmd.arg("-vf").arg(format!("fps={num}/{den}"));
-        } else {
+            Some((num, den)) => {
+                cmd.arg("-vf").arg(format!("fps={num}/{den}"));
+            }
             // constant rate at the output: free for constant-rate inputs,
             // where the fps filter costs about a fifth more CPU
-            cmd.args(["-fps_mode", "cfr", "-r"])
-                .arg(format!("{num}/{den}"));
-        }
-        // an explicit size, so frames are always the size read here
-        cmd.arg("-s").arg(format!("{width}x{height}")).args([
-            "-pix_fmt",
-            pix_fmt(self.output),
-            "-f",
-            "rawvideo",
-            "-",
-        ]);
-        let mut child = process::spawn(
-            &self.ffmpeg,
-            cmd.stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped()),
-        )?;
-        let (stdout, stderr) = match process::take_pipes(&mut child) {
-            Ok(pipes) => pipes,
-            Err(e) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(e);
+            None => {
+                cmd.args(["-fps_mode", "cfr"]);
             }
-        };
-        enlarge_pipe(&stdout, frame_bytes);
-        let child = Arc::new(Mutex::new(child));
-        Ok(FfmpegSource {
-            dog: Watchdog::start(Arc::clone(&child), self.stall_timeout),
-            child,
-            stdout,
-            stderr: Some(process::collect_tail(stderr)),
-            width,
-            height,
-            frame_bytes,
-            frame_rate,
-            start: self.start.unwrap_or_default(),
-            next_index: 0,
-            done: false,
-            info,
-            config: self,
-        })
+        }
+        cmd
     }
 
     fn check(&self) -> Result<(), SourceError> {
@@ -324,20 +341,13 @@ nb_frames,duration,bit_rate:stream_side_data=rotation:format=format_name,duratio
 /// frame in one go instead of waking the reader every 64 KiB. Failure only
 /// costs speed.
 #[cfg(target_os = "linux")]
-fn enlarge_pipe(pipe: &ChildStdout, frame_bytes: usize) {
-    let want = frame_bytes.clamp(1 << 16, 1 << 20);
+fn enlarge_pipe(pipe: &ChildStdout, bytes: usize) {
+    let want = bytes.clamp(1 << 16, 1 << 20);
     let _ = rustix::pipe::fcntl_setpipe_size(pipe, want);
 }
 
 #[cfg(not(target_os = "linux"))]
 fn enlarge_pipe(_: &ChildStdout, _: usize) {}
-
-fn pix_fmt(format: PixelFormat) -> &'static str {
-    match format {
-        PixelFormat::Luma => "gray",
-        PixelFormat::Rgb => "rgb24",
-    }
-}
 
 /// An error carrying the program's log (or its exit status when it said
 /// nothing) unless it exited successfully.
@@ -367,34 +377,140 @@ fn seconds(d: Duration) -> String {
 #[derive(Debug)]
 pub struct FfmpegSource {
     config: Ffmpeg,
-    info: VideoInfo,
+    probe: Probe,
     child: Arc<Mutex<Child>>,
-    stdout: ChildStdout,
+    output: Output,
     stderr: Option<JoinHandle<String>>,
     dog: Watchdog,
-    width: u32,
-    height: u32,
+    /// Frame size and rate, once known.
+    geometry: Option<((u32, u32), (u32, u32))>,
     frame_bytes: usize,
-    frame_rate: (u32, u32),
     start: Duration,
     next_index: u64,
     done: bool,
 }
 
+/// ffprobe's answer, or the thread still asking.
+#[derive(Debug)]
+enum Probe {
+    /// The thread, and the flag that stops its ffprobe.
+    Pending(JoinHandle<Result<VideoInfo, SourceError>>, Arc<AtomicBool>),
+    Done(Result<VideoInfo, SourceError>),
+}
+
+/// What ffmpeg writes.
+#[derive(Debug)]
+enum Output {
+    /// Raw frames of the size in `geometry`.
+    Raw(Watched),
+    /// A YUV4MPEG2 stream (grey), before and after its header.
+    Y4m(Option<Watched>, Option<Y4mReader<Watched>>),
+}
+
 impl FfmpegSource {
-    /// What ffprobe reported about the input.
-    pub fn info(&self) -> &VideoInfo {
-        &self.info
+    fn spawn(
+        config: Ffmpeg,
+        mut cmd: Command,
+        probe: Probe,
+        pipe_bytes: usize,
+    ) -> Result<Self, SourceError> {
+        let mut child = process::spawn(
+            &config.ffmpeg,
+            cmd.stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped()),
+        )?;
+        let (stdout, stderr) = match process::take_pipes(&mut child) {
+            Ok(pipes) => pipes,
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e);
+            }
+        };
+        enlarge_pipe(&stdout, pipe_bytes);
+        let child = Arc::new(Mutex::new(child));
+        let dog = Watchdog::start(Arc::clone(&child), config.stall_timeout);
+        let pipe = Watched::new(stdout, &dog);
+        let output = match config.output {
+            PixelFormat::Luma => Output::Y4m(Some(pipe), None),
+            _ => Output::Raw(pipe),
+        };
+        Ok(Self {
+            start: config.start.unwrap_or_default(),
+            config,
+            probe,
+            child,
+            output,
+            stderr: Some(process::collect_tail(stderr)),
+            dog,
+            geometry: None,
+            frame_bytes: 0,
+            next_index: 0,
+            done: false,
+        })
+    }
+
+    /// Reads the YUV4MPEG2 header: the frame size and rate.
+    fn read_y4m_header(&mut self) -> Result<(), SourceError> {
+        let Output::Y4m(pipe @ Some(_), reader) = &mut self.output else {
+            return Ok(());
+        };
+        let pipe = pipe
+            .take()
+            .ok_or_else(|| SourceError::Mismatch("no pipe".into()))?;
+        self.dog.progress();
+        let r = Y4mReader::with_limits(pipe, self.config.limits);
+        self.dog.disarm();
+        match r {
+            Ok(r) => {
+                let h = r.header();
+                self.geometry = Some(((h.width, h.height), h.frame_rate));
+                *reader = Some(r);
+                Ok(())
+            }
+            Err(e) => Err(self.explain(e)),
+        }
+    }
+
+    /// What ffprobe reported about the input (waiting for it if it is
+    /// still running).
+    ///
+    /// # Errors
+    /// What [`Ffmpeg::probe`] returned, as a [`SourceError::Ffmpeg`].
+    pub fn info(&mut self) -> Result<&VideoInfo, SourceError> {
+        let probe = std::mem::replace(&mut self.probe, Probe::Done(Ok(VideoInfo::default())));
+        let program = self.config.ffprobe.display().to_string();
+        self.probe = match probe {
+            Probe::Pending(t, _) => Probe::Done(t.join().unwrap_or_else(|_| {
+                Err(SourceError::Ffmpeg {
+                    program: program.clone(),
+                    message: "the probing thread panicked".into(),
+                })
+            })),
+            done => done,
+        };
+        match &self.probe {
+            Probe::Done(Ok(info)) => Ok(info),
+            Probe::Done(Err(e)) => Err(SourceError::Ffmpeg {
+                program,
+                message: e.to_string(),
+            }),
+            Probe::Pending(..) => Err(SourceError::Ffmpeg {
+                program,
+                message: "no answer".into(),
+            }),
+        }
     }
 
     /// Width and height of the frames this source yields.
     pub fn frame_size(&self) -> (u32, u32) {
-        (self.width, self.height)
+        self.geometry.map_or((0, 0), |g| g.0)
     }
 
     /// Rate of the frames this source yields, `(num, den)` per second.
     pub fn frame_rate(&self) -> (u32, u32) {
-        self.frame_rate
+        self.geometry.map_or((0, 1), |g| g.1)
     }
 
     /// Process id of the running ffmpeg.
@@ -410,50 +526,41 @@ impl FfmpegSource {
     }
 
     fn read_frame(&mut self) -> Result<Option<Frame>, SourceError> {
-        let n = self.frame_bytes;
-        let mut buf = Vec::new();
-        buf.try_reserve_exact(n)
-            .map_err(|_| SourceError::LimitExceeded {
-                what: "frame allocation (failed)",
-                value: n as u64,
-                limit: 0,
-            })?;
         self.dog.progress();
-        let read = Watched {
-            inner: &mut self.stdout,
-            dog: &self.dog,
-        }
-        .take(n as u64)
-        .read_to_end(&mut buf);
+        let r = match &mut self.output {
+            Output::Raw(pipe) => read_raw(pipe, self.frame_bytes),
+            Output::Y4m(_, Some(reader)) => match reader.next() {
+                Some(Ok(f)) => Ok(RawRead::Frame(f.into_buffer())),
+                Some(Err(e)) => Err(e),
+                None => Ok(RawRead::End(0)),
+            },
+            Output::Y4m(_, None) => Ok(RawRead::End(0)),
+        };
         self.dog.disarm();
-        if self.dog.fired() {
-            return Err(SourceError::Stalled {
-                program: self.program(),
-                timeout: self.config.stall_timeout,
-            });
+        match r {
+            Ok(RawRead::Bytes(buf)) => Ok(Some(self.frame(buf)?)),
+            Ok(RawRead::Frame(buffer)) => Ok(Some(self.stamp(buffer))),
+            Ok(RawRead::End(got)) => self.end_of_stream(got),
+            Err(e) => Err(self.explain(e)),
         }
-        let got = read?;
-        if got == n {
-            return Ok(Some(self.frame(buf)?));
-        }
-        self.end_of_stream(got)
+    }
+
+    fn stamp(&mut self, buffer: oddframe::FrameBuffer) -> Frame {
+        let index = self.next_index;
+        self.next_index += 1;
+        let t = self.start + frame_time(index, self.frame_rate());
+        Frame::new(buffer, index, t)
     }
 
     fn frame(&mut self, buf: Vec<u8>) -> Result<Frame, SourceError> {
-        let index = self.next_index;
-        self.next_index += 1;
-        let t = self.start + frame_time(index, self.frame_rate);
-        let (w, h) = (self.width, self.height);
-        let frame = match self.config.output {
-            PixelFormat::Luma => GrayImage::from_raw(w, h, buf).map(|i| Frame::luma(i, index, t)),
-            PixelFormat::Rgb => RgbImage::from_raw(w, h, buf).map(|i| Frame::rgb(i, index, t)),
-        };
-        frame.ok_or_else(|| SourceError::Mismatch("frame buffer of the wrong size".into()))
+        let (w, h) = self.frame_size();
+        let img = RgbImage::from_raw(w, h, buf)
+            .ok_or_else(|| SourceError::Mismatch("frame buffer of the wrong size".into()))?;
+        Ok(self.stamp(oddframe::FrameBuffer::Rgb(img)))
     }
 
-    /// ffmpeg closed its output after `got` bytes of a frame: its exit
-    /// status and log decide between a clean end and an error.
-    fn end_of_stream(&mut self, got: usize) -> Result<Option<Frame>, SourceError> {
+    /// Waits for ffmpeg and its log.
+    fn wait(&mut self) -> Result<(ExitStatus, String), SourceError> {
         let status = self
             .child
             .lock()
@@ -464,6 +571,40 @@ impl FfmpegSource {
             .take()
             .and_then(|t| t.join().ok())
             .unwrap_or_default();
+        Ok((status, log))
+    }
+
+    /// Why reading failed: a stall, ffmpeg's own error, or `e`.
+    fn explain(&mut self, e: SourceError) -> SourceError {
+        if self.dog.fired() {
+            return SourceError::Stalled {
+                program: self.program(),
+                timeout: self.config.stall_timeout,
+            };
+        }
+        // data still flowing: the error is in what ffmpeg sent
+        if !self.dog.saw_eof() {
+            let mut child = self.child.lock().unwrap_or_else(PoisonError::into_inner);
+            let _ = child.kill();
+            return e;
+        }
+        // ffmpeg closed its output: its exit status and log explain why
+        match self.wait() {
+            Ok((status, log)) => match exit_error(&self.program(), status, log) {
+                Err(ffmpeg) => ffmpeg,
+                Ok(()) => e,
+            },
+            Err(_) => e,
+        }
+    }
+
+    /// ffmpeg closed its output after `got` bytes of a frame: its exit
+    /// status and log decide between a clean end and an error.
+    fn end_of_stream(&mut self, got: usize) -> Result<Option<Frame>, SourceError> {
+        if self.dog.fired() {
+            return Err(self.explain(SourceError::Mismatch("stalled".into())));
+        }
+        let (status, log) = self.wait()?;
         let program = self.program();
         if status.success() && got == 0 && !log.is_empty() && !self.config.tolerate_decode_errors {
             let message = format!("errors while decoding: {log}");
@@ -480,6 +621,32 @@ impl FfmpegSource {
         }
         Ok(None)
     }
+}
+
+/// One read of raw output.
+enum RawRead {
+    /// A whole raw frame.
+    Bytes(Vec<u8>),
+    /// A decoded Y4M frame.
+    Frame(oddframe::FrameBuffer),
+    /// The end of the output after this many bytes of a frame.
+    End(usize),
+}
+
+fn read_raw(pipe: &mut Watched, n: usize) -> Result<RawRead, SourceError> {
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(n)
+        .map_err(|_| SourceError::LimitExceeded {
+            what: "frame allocation (failed)",
+            value: n as u64,
+            limit: 0,
+        })?;
+    let got = pipe.take(n as u64).read_to_end(&mut buf)?;
+    Ok(if got == n {
+        RawRead::Bytes(buf)
+    } else {
+        RawRead::End(got)
+    })
 }
 
 impl Iterator for FfmpegSource {
@@ -499,6 +666,13 @@ impl Iterator for FfmpegSource {
 
 impl Drop for FfmpegSource {
     fn drop(&mut self) {
+        // ffprobe too never outlives the source
+        if let Probe::Pending(t, cancel) =
+            std::mem::replace(&mut self.probe, Probe::Done(Ok(VideoInfo::default())))
+        {
+            cancel.store(true, Ordering::Release);
+            let _ = t.join();
+        }
         let mut child = self.child.lock().unwrap_or_else(PoisonError::into_inner);
         if matches!(child.try_wait(), Ok(None)) {
             let _ = child.kill();

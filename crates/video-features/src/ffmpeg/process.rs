@@ -57,12 +57,13 @@ pub(super) fn collect_tail(mut pipe: ChildStderr) -> JoinHandle<String> {
     })
 }
 
-/// Runs a command to completion, killing it after `timeout`; returns its
-/// exit status, stdout and stderr tail.
+/// Runs a command to completion, killing it after `timeout` or when
+/// `cancel` is set; returns its exit status, stdout and stderr tail.
 pub(super) fn run_with_deadline(
     program: &Path,
     cmd: &mut Command,
     timeout: Duration,
+    cancel: &AtomicBool,
 ) -> Result<(ExitStatus, String, String), SourceError> {
     let mut child = spawn(
         program,
@@ -84,6 +85,11 @@ pub(super) fn run_with_deadline(
     let status = loop {
         if let Some(status) = child.try_wait()? {
             break status;
+        }
+        if cancel.load(Ordering::Acquire) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(std::io::Error::other("cancelled").into());
         }
         if Instant::now() >= deadline {
             let _ = child.kill();
@@ -118,6 +124,15 @@ struct WatchState {
     armed_at: AtomicU64,
     stop: AtomicBool,
     fired: AtomicBool,
+    /// The watched pipe reached its end (the writer closed it).
+    eof: AtomicBool,
+}
+
+impl WatchState {
+    fn progress(&self) {
+        let nanos = u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.armed_at.store(nanos.max(1), Ordering::Release);
+    }
 }
 
 impl Watchdog {
@@ -127,6 +142,7 @@ impl Watchdog {
             armed_at: AtomicU64::new(0),
             stop: AtomicBool::new(false),
             fired: AtomicBool::new(false),
+            eof: AtomicBool::new(false),
         });
         let s = Arc::clone(&state);
         let tick = (timeout / 4).clamp(Duration::from_millis(1), Duration::from_millis(250));
@@ -157,8 +173,7 @@ impl Watchdog {
 
     /// Marks progress now, arming the watchdog.
     pub(super) fn progress(&self) {
-        let nanos = u64::try_from(self.state.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        self.state.armed_at.store(nanos.max(1), Ordering::Release);
+        self.state.progress();
     }
 
     pub(super) fn disarm(&self) {
@@ -168,6 +183,11 @@ impl Watchdog {
     /// Whether it killed the child.
     pub(super) fn fired(&self) -> bool {
         self.state.fired.load(Ordering::Acquire)
+    }
+
+    /// Whether the watched pipe reached its end.
+    pub(super) fn saw_eof(&self) -> bool {
+        self.state.eof.load(Ordering::Acquire)
     }
 }
 
@@ -181,16 +201,29 @@ impl Drop for Watchdog {
     }
 }
 
-/// A reader that reports every chunk to the watchdog.
-pub(super) struct Watched<'a, R> {
-    pub(super) inner: &'a mut R,
-    pub(super) dog: &'a Watchdog,
+/// A pipe whose reads count as progress for a [`Watchdog`].
+#[derive(Debug)]
+pub(super) struct Watched {
+    pipe: ChildStdout,
+    state: Arc<WatchState>,
 }
 
-impl<R: Read> Read for Watched<'_, R> {
+impl Watched {
+    pub(super) fn new(pipe: ChildStdout, dog: &Watchdog) -> Self {
+        Self {
+            pipe,
+            state: Arc::clone(&dog.state),
+        }
+    }
+}
+
+impl Read for Watched {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.dog.progress();
+        let n = self.pipe.read(buf)?;
+        self.state.progress();
+        if n == 0 && !buf.is_empty() {
+            self.state.eof.store(true, Ordering::Release);
+        }
         Ok(n)
     }
 }
