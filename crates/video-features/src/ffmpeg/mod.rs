@@ -49,9 +49,8 @@ use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::{self, JoinHandle};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use image::RgbImage;
@@ -192,28 +191,23 @@ impl Ffmpeg {
     /// input or finds no video stream; [`SourceError::Stalled`] when it
     /// takes longer than the stall timeout.
     pub fn probe(&self) -> Result<VideoInfo, SourceError> {
-        self.probe_until(&AtomicBool::new(false))
-    }
-
-    /// [`Ffmpeg::probe`], stopping ffprobe when `cancel` is set.
-    fn probe_until(&self, cancel: &AtomicBool) -> Result<VideoInfo, SourceError> {
         let mut cmd = Command::new(&self.ffprobe);
         cmd.args(["-v", "error", "-select_streams", "v:0", "-of", "flat"])
             .args(["-show_entries", PROBE_ENTRIES]);
         self.input_args(&mut cmd);
         let (status, out, err) =
-            process::run_with_deadline(&self.ffprobe, &mut cmd, self.stall_timeout, cancel)?;
+            process::run_with_deadline(&self.ffprobe, &mut cmd, self.stall_timeout)?;
         let program = self.ffprobe.display().to_string();
         exit_error(&program, status, err)?;
         VideoInfo::parse_flat(&out).map_err(|message| SourceError::Ffmpeg { program, message })
     }
 
-    /// Starts decoding (and, for the metadata, ffprobe).
+    /// Starts decoding.
     ///
     /// Grey frames come from ffmpeg as YUV4MPEG2, which states its own size
-    /// and rate, so ffprobe runs alongside ffmpeg instead of before it; RGB
-    /// frames come as raw video of the size and rate ffprobe reported.
-    /// Returns once the stream's first bytes arrived.
+    /// and rate, so ffprobe runs only if [`FfmpegSource::info`] is asked
+    /// for; RGB frames come as raw video of the size and rate ffprobe
+    /// reported first. Returns once the stream's first bytes arrived.
     ///
     /// # Errors
     /// [`SourceError::Unsupported`] for a zero size, rate or timeout;
@@ -225,25 +219,13 @@ impl Ffmpeg {
         self.check()?;
         match self.output {
             PixelFormat::Luma => {
-                let config = self.clone();
-                let cancel = Arc::new(AtomicBool::new(false));
-                let flag = Arc::clone(&cancel);
-                let probe = thread::spawn(move || config.probe_until(&flag));
                 let mut cmd = self.command();
                 if let Some((w, h)) = self.size {
                     cmd.arg("-s").arg(format!("{w}x{h}"));
                 }
-                cmd.args([
-                    "-pix_fmt",
-                    "gray",
-                    "-strict",
-                    "-1",
-                    "-f",
-                    "yuv4mpegpipe",
-                    "-",
-                ]);
-                let mut source =
-                    FfmpegSource::spawn(self, cmd, Probe::Pending(probe, cancel), 1 << 20)?;
+                cmd.args(["-pix_fmt", "gray", "-strict", "-1", "-f", "yuv4mpegpipe"])
+                    .args(DIRECT_OUTPUT);
+                let mut source = FfmpegSource::spawn(self, cmd, Probe::NotYet, 1 << 20)?;
                 source.read_y4m_header()?;
                 Ok(source)
             }
@@ -270,7 +252,8 @@ impl Ffmpeg {
                 // an explicit size, so frames are always the size read here
                 cmd.arg("-s")
                     .arg(format!("{width}x{height}"))
-                    .args(["-pix_fmt", "rgb24", "-f", "rawvideo", "-"]);
+                    .args(["-pix_fmt", "rgb24", "-f", "rawvideo"])
+                    .args(DIRECT_OUTPUT);
                 let mut source =
                     FfmpegSource::spawn(self, cmd, Probe::Done(Ok(info)), frame_bytes)?;
                 source.geometry = Some(((width, height), rate));
@@ -333,6 +316,11 @@ impl Ffmpeg {
     }
 }
 
+/// Standard output, written without ffmpeg's 32 KiB I/O buffer: one write
+/// per frame into the (enlarged) pipe instead of a wake-up of the reader
+/// every 32 KiB.
+const DIRECT_OUTPUT: [&str; 3] = ["-avioflags", "direct", "-"];
+
 const PROBE_ENTRIES: &str = "stream=codec_name,width,height,avg_frame_rate,r_frame_rate,\
 nb_frames,duration,bit_rate:stream_side_data=rotation:format=format_name,duration,bit_rate";
 
@@ -390,11 +378,11 @@ pub struct FfmpegSource {
     done: bool,
 }
 
-/// ffprobe's answer, or the thread still asking.
+/// ffprobe's answer, once asked for.
 #[derive(Debug)]
 enum Probe {
-    /// The thread, and the flag that stops its ffprobe.
-    Pending(JoinHandle<Result<VideoInfo, SourceError>>, Arc<AtomicBool>),
+    /// Not asked yet (grey output does not need it).
+    NotYet,
     Done(Result<VideoInfo, SourceError>),
 }
 
@@ -473,32 +461,24 @@ impl FfmpegSource {
         }
     }
 
-    /// What ffprobe reported about the input (waiting for it if it is
-    /// still running).
+    /// What ffprobe reports about the input (run on the first call for
+    /// grey output, before decoding for RGB).
     ///
     /// # Errors
     /// What [`Ffmpeg::probe`] returned, as a [`SourceError::Ffmpeg`].
     pub fn info(&mut self) -> Result<&VideoInfo, SourceError> {
-        let probe = std::mem::replace(&mut self.probe, Probe::Done(Ok(VideoInfo::default())));
-        let program = self.config.ffprobe.display().to_string();
-        self.probe = match probe {
-            Probe::Pending(t, _) => Probe::Done(t.join().unwrap_or_else(|_| {
-                Err(SourceError::Ffmpeg {
-                    program: program.clone(),
-                    message: "the probing thread panicked".into(),
-                })
-            })),
-            done => done,
-        };
+        if let Probe::NotYet = self.probe {
+            self.probe = Probe::Done(self.config.probe());
+        }
         match &self.probe {
             Probe::Done(Ok(info)) => Ok(info),
             Probe::Done(Err(e)) => Err(SourceError::Ffmpeg {
-                program,
+                program: self.config.ffprobe.display().to_string(),
                 message: e.to_string(),
             }),
-            Probe::Pending(..) => Err(SourceError::Ffmpeg {
-                program,
-                message: "no answer".into(),
+            Probe::NotYet => Err(SourceError::Ffmpeg {
+                program: self.config.ffprobe.display().to_string(),
+                message: "not run".into(),
             }),
         }
     }
@@ -666,13 +646,6 @@ impl Iterator for FfmpegSource {
 
 impl Drop for FfmpegSource {
     fn drop(&mut self) {
-        // ffprobe too never outlives the source
-        if let Probe::Pending(t, cancel) =
-            std::mem::replace(&mut self.probe, Probe::Done(Ok(VideoInfo::default())))
-        {
-            cancel.store(true, Ordering::Release);
-            let _ = t.join();
-        }
         let mut child = self.child.lock().unwrap_or_else(PoisonError::into_inner);
         if matches!(child.try_wait(), Ok(None)) {
             let _ = child.kill();

@@ -57,13 +57,12 @@ pub(super) fn collect_tail(mut pipe: ChildStderr) -> JoinHandle<String> {
     })
 }
 
-/// Runs a command to completion, killing it after `timeout` or when
-/// `cancel` is set; returns its exit status, stdout and stderr tail.
+/// Runs a command to completion, killing it after `timeout`; returns its
+/// exit status, stdout and stderr tail.
 pub(super) fn run_with_deadline(
     program: &Path,
     cmd: &mut Command,
     timeout: Duration,
-    cancel: &AtomicBool,
 ) -> Result<(ExitStatus, String, String), SourceError> {
     let mut child = spawn(
         program,
@@ -85,11 +84,6 @@ pub(super) fn run_with_deadline(
     let status = loop {
         if let Some(status) = child.try_wait()? {
             break status;
-        }
-        if cancel.load(Ordering::Acquire) {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(std::io::Error::other("cancelled").into());
         }
         if Instant::now() >= deadline {
             let _ = child.kill();

@@ -131,17 +131,25 @@ impl Y4mFrame {
     /// BT.601 luma of the RGB picture, what a grey conversion of the
     /// decoded frame gives.
     pub fn to_luma(&self) -> GrayImage {
-        let grey = if self.full_range {
-            self.planes[0].clone()
-        } else {
+        self.luma_image(self.planes[0].clone())
+    }
+
+    /// [`Y4mFrame::to_luma`] without copying: the luma plane becomes the
+    /// image (expanded in place when limited range).
+    pub fn into_luma(mut self) -> GrayImage {
+        let grey = std::mem::take(&mut self.planes[0]);
+        self.luma_image(grey)
+    }
+
+    fn luma_image(&self, mut grey: Vec<u8>) -> GrayImage {
+        if !self.full_range {
             // one table lookup per sample: the same values as computing
             // each, at memory speed
             let table: [u8; 256] = std::array::from_fn(|y| to_u8((y as f64 - 16.0) / Y_SCALE));
-            self.planes[0]
-                .iter()
-                .map(|&y| table[usize::from(y)])
-                .collect()
-        };
+            for y in &mut grey {
+                *y = table[usize::from(*y)];
+            }
+        }
         GrayImage::from_raw(self.width, self.height, grey)
             .unwrap_or_else(|| GrayImage::new(self.width, self.height))
     }

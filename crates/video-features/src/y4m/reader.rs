@@ -176,7 +176,7 @@ impl<R: Read> Iterator for Y4mReader<R> {
             Ok(Some(f)) => {
                 let t = frame_time(index, self.header.frame_rate);
                 Some(Ok(match self.output {
-                    PixelFormat::Luma => Frame::luma(f.to_luma(), index, t),
+                    PixelFormat::Luma => Frame::luma(f.into_luma(), index, t),
                     PixelFormat::Rgb => Frame::rgb(f.to_rgb(), index, t),
                 }))
             }
