@@ -9,7 +9,8 @@ use oddframe::{Frame, FrameBuffer};
 
 use crate::SourceError;
 
-/// BT.601 luma of an RGB image, rounded: `0.299 R + 0.587 G + 0.114 B`.
+/// BT.601 luma of an RGB image, rounded (halves up): `0.299 R + 0.587 G +
+/// 0.114 B`, computed exactly in integers.
 /// (The `image` crate's own grey conversion uses the BT.709 weights.)
 ///
 /// ```
@@ -22,8 +23,10 @@ pub fn bt601_luma(rgb: &RgbImage) -> GrayImage {
         .as_raw()
         .chunks_exact(3)
         .map(|p| {
-            let y = 0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2]);
-            y.round().clamp(0.0, 255.0) as u8
+            // exact integer arithmetic on the decimal weights, rounding
+            // halves up; at most 255 000 + 500, so it never overflows u32
+            let y = 299 * u32::from(p[0]) + 587 * u32::from(p[1]) + 114 * u32::from(p[2]);
+            ((y + 500) / 1000) as u8
         })
         .collect();
     GrayImage::from_raw(rgb.width(), rgb.height(), data)

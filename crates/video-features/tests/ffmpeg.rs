@@ -365,3 +365,52 @@ fn metadata_of_a_grey_source_comes_from_ffprobe_alongside() {
     assert_eq!((info.codec.as_str(), info.frames), ("h264", Some(120)));
     assert_eq!(collect(source).len(), 120);
 }
+
+/// ffmpeg's own grey conversion of `input`, all frames.
+fn ffmpeg_grey(input: &std::path::Path) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-nostdin", "-i"])
+        .arg(input)
+        .args(["-f", "rawvideo", "-pix_fmt", "gray", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    out.stdout
+}
+
+#[test]
+fn grey_from_full_range_and_rgb_inputs_matches_ffmpegs_grey() {
+    // grey frames come from the decoder's own 8-bit layout (full-range
+    // MJPEG, RGB PNG here) and are expanded to grey on this side
+    let dir = std::env::temp_dir().join(format!("oddframe-ffmpeg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, codec) in [
+        ("mjpeg.avi", ["-c:v", "mjpeg", "-pix_fmt", "yuvj420p"]),
+        ("png.mkv", ["-c:v", "png", "-pix_fmt", "rgb24"]),
+        ("x264.mp4", ["-c:v", "libx264", "-pix_fmt", "yuv422p"]),
+    ] {
+        let file = dir.join(name);
+        let made = Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+            .arg("testsrc2=size=96x64:rate=10:duration=1")
+            .args(codec)
+            .arg(&file)
+            .status()
+            .unwrap();
+        assert!(made.success(), "{name}");
+        let ours: Vec<u8> = collect(Ffmpeg::new(&file).open().unwrap())
+            .iter()
+            .flat_map(|f| f.as_bytes().to_vec())
+            .collect();
+        let theirs = ffmpeg_grey(&file);
+        assert_eq!(ours.len(), theirs.len(), "{name}");
+        let worst = ours
+            .iter()
+            .zip(&theirs)
+            .map(|(a, b)| a.abs_diff(*b))
+            .max()
+            .unwrap();
+        assert!(worst <= 1, "{name}: off by {worst}");
+        let _ = std::fs::remove_file(&file);
+    }
+}

@@ -12,8 +12,13 @@
 //! The frames come out at a constant rate: the probed average rate, or the
 //! rate you set (ffmpeg's `fps` filter duplicates or drops frames to meet
 //! it), so frame `i` is shown at `start + i / rate`. Scaling and the
-//! conversion to grey or RGB are done by ffmpeg. Needs FFmpeg 5.1 or later
-//! (for `-fps_mode`).
+//! conversion to RGB are done by ffmpeg. Grey frames skip ffmpeg's
+//! conversion: the decoder's own 8-bit YUV or grey picture comes through
+//! the pipe as YUV4MPEG2 and its luma plane is expanded to full range here
+//! by a table lookup, which gives ffmpeg's own grey values (exactly for
+//! YUV sources, within one level for RGB ones) at about 1.4 times the
+//! frame rate of `ffmpeg -pix_fmt gray` writing to /dev/null. Needs FFmpeg
+//! 5.1 or later (for `-fps_mode`).
 //!
 //! Failure is an error, never a panic or a hang: a missing program, an
 //! input ffmpeg cannot open, or ffmpeg exiting with an error is
@@ -219,11 +224,18 @@ impl Ffmpeg {
         self.check()?;
         match self.output {
             PixelFormat::Luma => {
-                let mut cmd = self.command();
-                if let Some((w, h)) = self.size {
-                    cmd.arg("-s").arg(format!("{w}x{h}"));
-                }
-                cmd.args(["-pix_fmt", "gray", "-strict", "-1", "-f", "yuv4mpegpipe"])
+                // the luma plane in any 8-bit layout the Y4M reader knows,
+                // so a decoder's own output (say yuv420p) passes through
+                // ffmpeg unconverted; the reader expands it to full-range
+                // grey (a table lookup) and drops the chroma
+                let mut filters: Vec<String> = self
+                    .size
+                    .map(|(w, h)| format!("scale={w}:{h}"))
+                    .into_iter()
+                    .collect();
+                filters.push(Y4M_FORMATS.into());
+                let mut cmd = self.command(&filters);
+                cmd.args(["-strict", "-1", "-f", "yuv4mpegpipe"])
                     .args(DIRECT_OUTPUT);
                 let mut source = FfmpegSource::spawn(self, cmd, Probe::NotYet, 1 << 20)?;
                 source.read_y4m_header()?;
@@ -245,7 +257,7 @@ impl Ffmpeg {
                         value: bytes,
                         limit: usize::MAX as u64,
                     })?;
-                let mut cmd = self.command();
+                let mut cmd = self.command(&[]);
                 if self.frame_rate.is_none() {
                     cmd.arg("-r").arg(format!("{}/{}", rate.0, rate.1));
                 }
@@ -265,7 +277,7 @@ impl Ffmpeg {
 
     /// ffmpeg's arguments up to the output format: input, seek, duration,
     /// stream selection and frame rate.
-    fn command(&self) -> Command {
+    fn command(&self, filters: &[String]) -> Command {
         let mut cmd = Command::new(&self.ffmpeg);
         cmd.args(["-nostdin", "-hide_banner", "-v", "error"]);
         if let Some(start) = self.start {
@@ -276,17 +288,21 @@ impl Ffmpeg {
             cmd.arg("-t").arg(seconds(d));
         }
         cmd.args(["-map", "0:v:0", "-an", "-sn", "-dn"]);
-        match self.frame_rate {
-            // the fps filter drops frames before they are converted: much
-            // cheaper than converting every frame when sampling
-            Some((num, den)) => {
-                cmd.arg("-vf").arg(format!("fps={num}/{den}"));
-            }
-            // constant rate at the output: free for constant-rate inputs,
-            // where the fps filter costs about a fifth more CPU
-            None => {
-                cmd.args(["-fps_mode", "cfr"]);
-            }
+        // the fps filter drops frames before they are converted: much
+        // cheaper than converting every frame when sampling; without it,
+        // a constant rate at the output is free for constant-rate inputs,
+        // where the fps filter costs about a fifth more CPU
+        let mut chain: Vec<String> = self
+            .frame_rate
+            .map(|(num, den)| format!("fps={num}/{den}"))
+            .into_iter()
+            .collect();
+        if chain.is_empty() {
+            cmd.args(["-fps_mode", "cfr"]);
+        }
+        chain.extend(filters.iter().cloned());
+        if !chain.is_empty() {
+            cmd.arg("-vf").arg(chain.join(","));
         }
         cmd
     }
@@ -315,6 +331,11 @@ impl Ffmpeg {
         cmd.arg("-i").arg(&self.input);
     }
 }
+
+/// The pixel formats asked of ffmpeg for grey output: those the Y4M reader
+/// decodes, grey first; ffmpeg keeps the decoder's format when it is one
+/// of them and otherwise converts to the nearest.
+const Y4M_FORMATS: &str = "format=gray|yuv420p|yuvj420p|yuv422p|yuvj422p|yuv444p|yuvj444p";
 
 /// Standard output, written without ffmpeg's 32 KiB I/O buffer: one write
 /// per frame into the (enlarged) pipe instead of a wake-up of the reader
