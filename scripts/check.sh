@@ -11,7 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FUZZ_SECONDS="${FUZZ_SECONDS:-5}"
-step() { printf '\n==> %s\n' "$*"; }
+# each step says how long the run has taken so far (CI must stay well
+# under its 90 minutes on a 2-core machine)
+started=$SECONDS
+step() { printf '\n==> [%dm%02ds] %s\n' $(((SECONDS - started) / 60)) $(((SECONDS - started) % 60)) "$*"; }
 
 step "system programs: ffmpeg and ffprobe (video-features' ffmpeg source tests)"
 if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
@@ -89,4 +92,4 @@ for target in $("${fuzz[@]}" list --fuzz-dir fuzz); do
 done
 
 echo
-echo "all checks passed"
+echo "all checks passed in $(((SECONDS - started) / 60))m$(((SECONDS - started) % 60))s"
