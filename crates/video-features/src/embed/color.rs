@@ -47,30 +47,36 @@ impl ColorHistogram {
         })
     }
 
+    /// The bin of one pixel, in exact integer arithmetic: saturation
+    /// `chroma / max` and hue in sextants `[0, 6)` are rationals, floored
+    /// into their bins without rounding.
     fn bin(&self, [r, g, b]: [u8; 3]) -> usize {
         let [nh, ns, nv] = self.bins;
         let max = r.max(g).max(b);
         let min = r.min(g).min(b);
-        let chroma = f32::from(max - min);
+        let chroma = i64::from(max - min);
         let v = usize::from(max) * nv / 256;
         if max == 0 {
             return v;
         }
-        let s = ((chroma / f32::from(max) * ns as f32) as usize).min(ns - 1);
+        let s = ((chroma as usize * ns) / usize::from(max)).min(ns - 1);
         if s == 0 {
             return v;
         }
-        let (rf, gf, bf) = (f32::from(r), f32::from(g), f32::from(b));
-        // hue in sextants [0, 6)
-        let h = if max == r {
-            (gf - bf) / chroma
-        } else if max == g {
-            (bf - rf) / chroma + 2.0
+        let (red_max, green_max) = (max == r, max == g);
+        let (r, g, b) = (i64::from(r), i64::from(g), i64::from(b));
+        // hue in sextants times chroma: (x - y) + k * chroma, in [0, 6 chroma)
+        let mut h = if red_max {
+            g - b
+        } else if green_max {
+            b - r + 2 * chroma
         } else {
-            (rf - gf) / chroma + 4.0
+            r - g + 4 * chroma
         };
-        let h = if h < 0.0 { h + 6.0 } else { h };
-        let hb = ((h / 6.0 * nh as f32) as usize).min(nh - 1);
+        if h < 0 {
+            h += 6 * chroma;
+        }
+        let hb = ((h as usize * nh) / (6 * chroma as usize)).min(nh - 1);
         nv + (hb * (ns - 1) + s - 1) * nv + v
     }
 }

@@ -87,16 +87,15 @@ impl FeatureExtractor<Frame> for GradientHistogram {
             for (x, &col_cell) in col_of.iter().enumerate() {
                 let gx = f32::from(line[(x + 1).min(w - 1)]) - f32::from(line[x.saturating_sub(1)]);
                 let gy = f32::from(down[x]) - f32::from(up[x]);
-                let mag = gx.hypot(gy);
+                let mag = (gx * gx + gy * gy).sqrt();
                 if mag == 0.0 {
                     continue;
                 }
                 // unsigned angle in [0, pi), in bin units; centres at k + 0.5
-                let mut a = gy.atan2(gx);
-                if a < 0.0 {
-                    a += std::f32::consts::PI;
+                let mut pos = unsigned_angle(gx, gy) * scale - 0.5;
+                if pos < 0.0 {
+                    pos += nb as f32;
                 }
-                let pos = (a * scale - 0.5).rem_euclid(nb as f32);
                 let lo = (pos as usize).min(nb - 1);
                 let frac = pos - lo as f32;
                 let cell = &mut hist[(base + usize::from(col_cell)) * nb..][..nb];
@@ -111,6 +110,40 @@ impl FeatureExtractor<Frame> for GradientHistogram {
                 cell.iter().map(|&v| f64::from(v)).collect::<Vec<_>>()
             })
             .collect()])
+    }
+}
+
+/// The orientation of `(gx, gy)` modulo pi, in `[0, pi)`, within 1e-5
+/// radians (a polynomial for atan on [0, 1] after folding the octants;
+/// about 3x faster than `atan2` here, and the exact value matters only
+/// to 1/9 of pi).
+fn unsigned_angle(gx: f32, gy: f32) -> f32 {
+    use std::f32::consts::{FRAC_PI_2, PI};
+    // fold to the upper half plane: direction modulo pi
+    let (x, y) = if gy < 0.0 || (gy == 0.0 && gx < 0.0) {
+        (-gx, -gy)
+    } else {
+        (gx, gy)
+    };
+    let (ax, ay) = (x.abs(), y);
+    let (t, swapped) = if ay > ax {
+        (ax / ay, true)
+    } else {
+        (ay / ax, false)
+    };
+    let t2 = t * t;
+    // minimax odd polynomial for atan(t), t in [0, 1]
+    let p = t
+        * (0.999_977_26
+            + t2 * (-0.332_623_47
+                + t2 * (0.193_543_46
+                    + t2 * (-0.116_432_87 + t2 * (0.052_653_32 - t2 * 0.011_721_2)))));
+    let a = if swapped { FRAC_PI_2 - p } else { p };
+    let a = if x < 0.0 { PI - a } else { a };
+    if a >= PI {
+        0.0
+    } else {
+        a
     }
 }
 
@@ -157,6 +190,26 @@ mod tests {
         // flat: all zero
         let v = hog.push(&frame(|_, _| 7)).unwrap().remove(0);
         assert!(v.iter().all(|&x| x == 0.0));
+    }
+
+    #[test]
+    fn fast_angle_is_within_1e5_of_atan2_on_every_integer_gradient() {
+        let mut worst = 0f32;
+        for gx in -255..=255 {
+            for gy in -255..=255 {
+                if gx == 0 && gy == 0 {
+                    continue;
+                }
+                let (x, y) = (gx as f32, gy as f32);
+                let exact = y.atan2(x).rem_euclid(std::f32::consts::PI);
+                let got = unsigned_angle(x, y);
+                assert!((0.0..std::f32::consts::PI).contains(&got));
+                // the two ends of [0, pi) are the same direction
+                let d = (got - exact).abs();
+                worst = worst.max(d.min(std::f32::consts::PI - d));
+            }
+        }
+        assert!(worst < 1e-5, "worst {worst}");
     }
 
     #[test]
