@@ -414,3 +414,51 @@ fn grey_from_full_range_and_rgb_inputs_matches_ffmpegs_grey() {
         let _ = std::fs::remove_file(&file);
     }
 }
+
+#[test]
+fn grey_with_scale_start_duration_and_rate_matches_ffmpegs_grey() {
+    let frames = collect(
+        Ffmpeg::new(path("vtest.avi"))
+            .scale(160, 120)
+            .start(Duration::from_secs(10))
+            .duration(Duration::from_secs(5))
+            .every_millis(500)
+            .open()
+            .unwrap(),
+    );
+    assert_eq!(frames.len(), 10);
+    for (i, f) in frames.iter().enumerate() {
+        assert_eq!((f.width(), f.height(), f.channels()), (160, 120, 1));
+        assert_eq!(
+            f.timestamp(),
+            Duration::from_millis(10_000 + 500 * i as u64)
+        );
+    }
+    let out = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-nostdin",
+            "-ss",
+            "10",
+            "-i",
+            &path("vtest.avi"),
+        ])
+        .args([
+            "-t",
+            "5",
+            "-vf",
+            "fps=2,scale=160:120",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "gray",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    let ours: Vec<u8> = frames.iter().flat_map(|f| f.as_bytes().to_vec()).collect();
+    assert_eq!(ours.len(), out.stdout.len());
+    // scaled grey comes from ffmpeg's scaler, as with -pix_fmt gray
+    assert!(ours == out.stdout, "scaled grey differs from ffmpeg's");
+}

@@ -224,16 +224,18 @@ impl Ffmpeg {
         self.check()?;
         match self.output {
             PixelFormat::Luma => {
-                // the luma plane in any 8-bit layout the Y4M reader knows,
-                // so a decoder's own output (say yuv420p) passes through
-                // ffmpeg unconverted; the reader expands it to full-range
-                // grey (a table lookup) and drops the chroma
-                let mut filters: Vec<String> = self
-                    .size
-                    .map(|(w, h)| format!("scale={w}:{h}"))
-                    .into_iter()
-                    .collect();
-                filters.push(Y4M_FORMATS.into());
+                // unscaled: the luma plane in any 8-bit layout the Y4M
+                // reader knows, so a decoder's own output (say yuv420p)
+                // passes through ffmpeg unconverted; the reader expands it
+                // to full-range grey (a table lookup) and drops the chroma.
+                // Scaled: grey from the scaler itself, which converts to
+                // full range before filtering (as `-pix_fmt gray` does;
+                // filtering limited-range values first clips overshoot
+                // differently, by up to 18 levels at sharp edges)
+                let filters = match self.size {
+                    Some((w, h)) => vec![format!("scale={w}:{h}"), "format=gray".into()],
+                    None => vec![Y4M_FORMATS.into()],
+                };
                 let mut cmd = self.command(&filters);
                 cmd.args(["-strict", "-1", "-f", "yuv4mpegpipe"])
                     .args(DIRECT_OUTPUT);
