@@ -239,7 +239,7 @@ impl Ffmpeg {
                 let mut cmd = self.command(&filters);
                 cmd.args(["-strict", "-1", "-f", "yuv4mpegpipe"])
                     .args(DIRECT_OUTPUT);
-                let mut source = FfmpegSource::spawn(self, cmd, Probe::NotYet, 1 << 20)?;
+                let mut source = FfmpegSource::spawn(self, cmd, None, 1 << 20)?;
                 source.read_y4m_header()?;
                 Ok(source)
             }
@@ -268,8 +268,7 @@ impl Ffmpeg {
                     .arg(format!("{width}x{height}"))
                     .args(["-pix_fmt", "rgb24", "-f", "rawvideo"])
                     .args(DIRECT_OUTPUT);
-                let mut source =
-                    FfmpegSource::spawn(self, cmd, Probe::Done(Ok(info)), frame_bytes)?;
+                let mut source = FfmpegSource::spawn(self, cmd, Some(Ok(info)), frame_bytes)?;
                 source.geometry = Some(((width, height), rate));
                 source.frame_bytes = frame_bytes;
                 Ok(source)
@@ -388,7 +387,8 @@ fn seconds(d: Duration) -> String {
 #[derive(Debug)]
 pub struct FfmpegSource {
     config: Ffmpeg,
-    probe: Probe,
+    /// ffprobe's answer, once asked for (grey output does not need it).
+    probe: Option<Result<VideoInfo, SourceError>>,
     child: Arc<Mutex<Child>>,
     output: Output,
     stderr: Option<JoinHandle<String>>,
@@ -401,28 +401,23 @@ pub struct FfmpegSource {
     done: bool,
 }
 
-/// ffprobe's answer, once asked for.
-#[derive(Debug)]
-enum Probe {
-    /// Not asked yet (grey output does not need it).
-    NotYet,
-    Done(Result<VideoInfo, SourceError>),
-}
-
 /// What ffmpeg writes.
 #[derive(Debug)]
 enum Output {
-    /// Raw frames of the size in `geometry`.
+    /// Raw RGB frames of the size in `geometry` (for grey output: the
+    /// pipe before its YUV4MPEG2 header is read).
     Raw(Watched),
-    /// A YUV4MPEG2 stream (grey), before and after its header.
-    Y4m(Option<Watched>, Option<Y4mReader<Watched>>),
+    /// A YUV4MPEG2 stream of grey frames, after its header.
+    Y4m(Y4mReader<Watched>),
+    /// Nothing more to read.
+    Closed,
 }
 
 impl FfmpegSource {
     fn spawn(
         config: Ffmpeg,
         mut cmd: Command,
-        probe: Probe,
+        probe: Option<Result<VideoInfo, SourceError>>,
         pipe_bytes: usize,
     ) -> Result<Self, SourceError> {
         let mut child = process::spawn(
@@ -442,11 +437,7 @@ impl FfmpegSource {
         enlarge_pipe(&stdout, pipe_bytes);
         let child = Arc::new(Mutex::new(child));
         let dog = Watchdog::start(Arc::clone(&child), config.stall_timeout);
-        let pipe = Watched::new(stdout, &dog);
-        let output = match config.output {
-            PixelFormat::Luma => Output::Y4m(Some(pipe), None),
-            _ => Output::Raw(pipe),
-        };
+        let output = Output::Raw(Watched::new(stdout, &dog));
         Ok(Self {
             start: config.start.unwrap_or_default(),
             config,
@@ -464,24 +455,17 @@ impl FfmpegSource {
 
     /// Reads the YUV4MPEG2 header: the frame size and rate.
     fn read_y4m_header(&mut self) -> Result<(), SourceError> {
-        let Output::Y4m(pipe @ Some(_), reader) = &mut self.output else {
+        let Output::Raw(pipe) = std::mem::replace(&mut self.output, Output::Closed) else {
             return Ok(());
         };
-        let pipe = pipe
-            .take()
-            .ok_or_else(|| SourceError::Mismatch("no pipe".into()))?;
         self.dog.progress();
         let r = Y4mReader::with_limits(pipe, self.config.limits);
         self.dog.disarm();
-        match r {
-            Ok(r) => {
-                let h = r.header();
-                self.geometry = Some(((h.width, h.height), h.frame_rate));
-                *reader = Some(r);
-                Ok(())
-            }
-            Err(e) => Err(self.explain(e)),
-        }
+        let reader = r.map_err(|e| self.explain(e))?;
+        let h = reader.header();
+        self.geometry = Some(((h.width, h.height), h.frame_rate));
+        self.output = Output::Y4m(reader);
+        Ok(())
     }
 
     /// What ffprobe reports about the input (run on the first call for
@@ -490,18 +474,12 @@ impl FfmpegSource {
     /// # Errors
     /// What [`Ffmpeg::probe`] returned, as a [`SourceError::Ffmpeg`].
     pub fn info(&mut self) -> Result<&VideoInfo, SourceError> {
-        if let Probe::NotYet = self.probe {
-            self.probe = Probe::Done(self.config.probe());
-        }
-        match &self.probe {
-            Probe::Done(Ok(info)) => Ok(info),
-            Probe::Done(Err(e)) => Err(SourceError::Ffmpeg {
-                program: self.config.ffprobe.display().to_string(),
+        let config = &self.config;
+        match self.probe.get_or_insert_with(|| config.probe()) {
+            Ok(info) => Ok(info),
+            Err(e) => Err(SourceError::Ffmpeg {
+                program: config.ffprobe.display().to_string(),
                 message: e.to_string(),
-            }),
-            Probe::NotYet => Err(SourceError::Ffmpeg {
-                program: self.config.ffprobe.display().to_string(),
-                message: "not run".into(),
             }),
         }
     }
@@ -529,37 +507,34 @@ impl FfmpegSource {
     }
 
     fn read_frame(&mut self) -> Result<Option<Frame>, SourceError> {
+        let (w, h) = self.frame_size();
         self.dog.progress();
         let r = match &mut self.output {
-            Output::Raw(pipe) => read_raw(pipe, self.frame_bytes),
-            Output::Y4m(_, Some(reader)) => match reader.next() {
-                Some(Ok(f)) => Ok(RawRead::Frame(f.into_buffer())),
-                Some(Err(e)) => Err(e),
-                None => Ok(RawRead::End(0)),
+            Output::Raw(pipe) => read_rgb(pipe, w, h),
+            Output::Y4m(reader) => match reader.next() {
+                Some(f) => f.map(|f| Step::Frame(f.into_buffer())),
+                None => Ok(Step::End(0)),
             },
-            Output::Y4m(_, None) => Ok(RawRead::End(0)),
+            Output::Closed => Ok(Step::End(0)),
         };
         self.dog.disarm();
         match r {
-            Ok(RawRead::Bytes(buf)) => Ok(Some(self.frame(buf)?)),
-            Ok(RawRead::Frame(buffer)) => Ok(Some(self.stamp(buffer))),
-            Ok(RawRead::End(got)) => self.end_of_stream(got),
+            Ok(Step::Frame(buffer)) => {
+                let index = self.next_index;
+                self.next_index += 1;
+                let t = self.start + frame_time(index, self.frame_rate());
+                Ok(Some(Frame::new(buffer, index, t)))
+            }
+            Ok(Step::End(got)) => self.end_of_stream(got),
             Err(e) => Err(self.explain(e)),
         }
     }
 
-    fn stamp(&mut self, buffer: oddframe::FrameBuffer) -> Frame {
-        let index = self.next_index;
-        self.next_index += 1;
-        let t = self.start + frame_time(index, self.frame_rate());
-        Frame::new(buffer, index, t)
-    }
-
-    fn frame(&mut self, buf: Vec<u8>) -> Result<Frame, SourceError> {
-        let (w, h) = self.frame_size();
-        let img = RgbImage::from_raw(w, h, buf)
-            .ok_or_else(|| SourceError::Mismatch("frame buffer of the wrong size".into()))?;
-        Ok(self.stamp(oddframe::FrameBuffer::Rgb(img)))
+    fn stalled(&self) -> SourceError {
+        SourceError::Stalled {
+            program: self.program(),
+            timeout: self.config.stall_timeout,
+        }
     }
 
     /// Waits for ffmpeg and its log.
@@ -580,10 +555,7 @@ impl FfmpegSource {
     /// Why reading failed: a stall, ffmpeg's own error, or `e`.
     fn explain(&mut self, e: SourceError) -> SourceError {
         if self.dog.fired() {
-            return SourceError::Stalled {
-                program: self.program(),
-                timeout: self.config.stall_timeout,
-            };
+            return self.stalled();
         }
         // data still flowing: the error is in what ffmpeg sent
         if !self.dog.saw_eof() {
@@ -605,7 +577,7 @@ impl FfmpegSource {
     /// status and log decide between a clean end and an error.
     fn end_of_stream(&mut self, got: usize) -> Result<Option<Frame>, SourceError> {
         if self.dog.fired() {
-            return Err(self.explain(SourceError::Mismatch("stalled".into())));
+            return Err(self.stalled());
         }
         let (status, log) = self.wait()?;
         let program = self.program();
@@ -626,17 +598,17 @@ impl FfmpegSource {
     }
 }
 
-/// One read of raw output.
-enum RawRead {
-    /// A whole raw frame.
-    Bytes(Vec<u8>),
-    /// A decoded Y4M frame.
+/// One read from ffmpeg's output.
+enum Step {
+    /// A whole frame.
     Frame(oddframe::FrameBuffer),
     /// The end of the output after this many bytes of a frame.
     End(usize),
 }
 
-fn read_raw(pipe: &mut Watched, n: usize) -> Result<RawRead, SourceError> {
+/// One raw RGB frame of `w x h`, or the end of the output.
+fn read_rgb(pipe: &mut Watched, w: u32, h: u32) -> Result<Step, SourceError> {
+    let n = w as usize * h as usize * 3;
     let mut buf = Vec::new();
     buf.try_reserve_exact(n)
         .map_err(|_| SourceError::LimitExceeded {
@@ -645,11 +617,12 @@ fn read_raw(pipe: &mut Watched, n: usize) -> Result<RawRead, SourceError> {
             limit: 0,
         })?;
     let got = pipe.take(n as u64).read_to_end(&mut buf)?;
-    Ok(if got == n {
-        RawRead::Bytes(buf)
-    } else {
-        RawRead::End(got)
-    })
+    if got < n {
+        return Ok(Step::End(got));
+    }
+    RgbImage::from_raw(w, h, buf)
+        .map(|img| Step::Frame(oddframe::FrameBuffer::Rgb(img)))
+        .ok_or_else(|| SourceError::Mismatch("frame buffer of the wrong size".into()))
 }
 
 impl Iterator for FfmpegSource {
