@@ -3,7 +3,7 @@
 use ndarray::Array1;
 use oddframe::{FeatureExtractor, Frame, Result};
 
-use super::{cell_of, check_grid, luma};
+use super::{check_grid, luma, Grid};
 
 /// Histograms of gradient orientation on a grid of cells, after Dalal and
 /// Triggs (CVPR 2005), on the BT.601 luma plane.
@@ -19,6 +19,7 @@ use super::{cell_of, check_grid, luma};
 pub struct GradientHistogram {
     cells: (usize, usize),
     bins: usize,
+    grid: Option<Grid>,
 }
 
 impl Default for GradientHistogram {
@@ -27,6 +28,7 @@ impl Default for GradientHistogram {
         Self {
             cells: (4, 4),
             bins: 9,
+            grid: None,
         }
     }
 }
@@ -45,6 +47,7 @@ impl GradientHistogram {
         Ok(Self {
             cells: (rows, cols),
             bins,
+            grid: None,
         })
     }
 }
@@ -72,12 +75,12 @@ impl FeatureExtractor<Frame> for GradientHistogram {
     /// along an axis.
     fn push(&mut self, frame: &Frame) -> Result<Vec<Array1<f64>>> {
         let (w, h) = (frame.width() as usize, frame.height() as usize);
-        let (rows, cols) = self.cells;
-        let col_of = cell_of(w, cols, "x")?;
-        let row_of = cell_of(h, rows, "y")?;
-        let y = luma(frame)?;
+        let (_, cols) = self.cells;
         let nb = self.bins;
         let mut hist = vec![0f32; self.n_features()];
+        let grid = Grid::fit(&mut self.grid, (w, h), self.cells)?;
+        let (col_of, row_of) = (&grid.col_of, &grid.row_of);
+        let y = luma(frame)?;
         let scale = nb as f32 / std::f32::consts::PI;
         for (r, &row_cell) in row_of.iter().enumerate() {
             let up = &y[r.saturating_sub(1) * w..][..w];

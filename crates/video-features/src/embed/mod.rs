@@ -162,26 +162,60 @@ fn check_grid(name: &'static str, cells: (usize, usize)) -> Result<()> {
 /// Most grid cells each way.
 const MAX_CELLS: usize = 64;
 
-/// Cell boundaries: `n` near-equal spans of `len` pixels, as the end of
-/// each (`len * (i + 1) / n`); an error when a cell would be empty.
-fn spans(len: usize, n: usize, axis: &str) -> Result<Vec<usize>> {
+/// A `rows x cols` grid of near-equal cells on a frame: the cell of each
+/// pixel column and row, and each cell's width and height. Kept by the
+/// extractors and rebuilt only when the frame size changes.
+#[derive(Debug, Clone, Default)]
+struct Grid {
+    size: (usize, usize),
+    col_of: Vec<u16>,
+    row_of: Vec<u16>,
+    widths: Vec<usize>,
+    heights: Vec<usize>,
+}
+
+impl Grid {
+    /// The grid for a `width x height` frame, from `cache` when it fits.
+    ///
+    /// # Errors
+    /// [`SourceError::Mismatch`] when a cell would be empty.
+    fn fit(
+        cache: &mut Option<Grid>,
+        (width, height): (usize, usize),
+        (rows, cols): (usize, usize),
+    ) -> Result<&Grid> {
+        if let Some(g) = cache.take().filter(|g| g.size == (width, height)) {
+            return Ok(cache.insert(g));
+        }
+        let (col_of, widths) = axis(width, cols, "x")?;
+        let (row_of, heights) = axis(height, rows, "y")?;
+        Ok(cache.insert(Grid {
+            size: (width, height),
+            col_of,
+            row_of,
+            widths,
+            heights,
+        }))
+    }
+}
+
+/// `n` near-equal cells along an axis of `len` pixels (cell `i` ends at
+/// `len * (i + 1) / n`): the cell of each position and each cell's length.
+fn axis(len: usize, n: usize, name: &str) -> Result<(Vec<u16>, Vec<usize>)> {
     if len < n {
         return Err(SourceError::Mismatch(format!(
-            "a frame {len} pixels along {axis} is too small for {n} cells"
+            "a frame {len} pixels along {name} is too small for {n} cells"
         ))
         .into());
     }
-    Ok((1..=n).map(|i| len * i / n).collect())
-}
-
-/// The cell index of each pixel position along an axis.
-fn cell_of(len: usize, n: usize, axis: &str) -> Result<Vec<u16>> {
-    let ends = spans(len, n, axis)?;
-    let mut out = Vec::with_capacity(len);
+    let mut cell_of = Vec::with_capacity(len);
+    let mut lengths = Vec::with_capacity(n);
     let mut start = 0;
-    for (c, &end) in ends.iter().enumerate() {
-        out.extend(std::iter::repeat_n(c as u16, end - start));
+    for c in 0..n {
+        let end = len * (c + 1) / n;
+        cell_of.extend(std::iter::repeat_n(c as u16, end - start));
+        lengths.push(end - start);
         start = end;
     }
-    Ok(out)
+    Ok((cell_of, lengths))
 }

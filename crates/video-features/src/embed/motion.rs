@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use ndarray::Array1;
 use oddframe::{Error, FeatureExtractor, Frame, Result};
 
-use super::{cell_of, check_grid, luma};
+use super::{check_grid, luma, Grid};
 use crate::SourceError;
 
 /// How much each part of the picture changed since the previous frame
@@ -29,6 +29,7 @@ pub struct MotionEnergy {
     window: usize,
     previous: Option<(u32, u32, std::time::Duration, Vec<u8>)>,
     history: VecDeque<f64>,
+    grid: Option<Grid>,
 }
 
 impl Default for MotionEnergy {
@@ -39,6 +40,7 @@ impl Default for MotionEnergy {
             window: 8,
             previous: None,
             history: VecDeque::new(),
+            grid: None,
         }
     }
 }
@@ -82,8 +84,8 @@ impl FeatureExtractor<Frame> for MotionEnergy {
     fn push(&mut self, frame: &Frame) -> Result<Vec<Array1<f64>>> {
         let (w, h) = (frame.width(), frame.height());
         let (rows, cols) = self.cells;
-        let col_of = cell_of(w as usize, cols, "x")?;
-        let row_of = cell_of(h as usize, rows, "y")?;
+        let n_features = self.n_features();
+        let grid = Grid::fit(&mut self.grid, (w as usize, h as usize), self.cells)?;
         let y = luma(frame)?;
         let mut sums = vec![0u64; rows * cols];
         let t = frame.timestamp();
@@ -98,26 +100,24 @@ impl FeatureExtractor<Frame> for MotionEnergy {
             Some((_, _, pt, _)) if t < *pt => self.history.clear(),
             Some((_, _, _, prev)) => {
                 let w = w as usize;
-                for ((line, before), &r) in y.chunks_exact(w).zip(prev.chunks_exact(w)).zip(&row_of)
+                for ((line, before), &r) in y
+                    .chunks_exact(w)
+                    .zip(prev.chunks_exact(w))
+                    .zip(&grid.row_of)
                 {
                     let row = &mut sums[usize::from(r) * cols..][..cols];
-                    for ((&a, &b), &c) in line.iter().zip(before).zip(&col_of) {
+                    for ((&a, &b), &c) in line.iter().zip(before).zip(&grid.col_of) {
                         row[usize::from(c)] += u64::from(a.abs_diff(b));
                     }
                 }
             }
             None => {}
         }
-        let mut out = Vec::with_capacity(self.n_features());
-        let mut prev_end = (0, 0);
-        for (r, &row_end) in super::spans(h as usize, rows, "y")?.iter().enumerate() {
-            prev_end.1 = 0;
-            for (c, &col_end) in super::spans(w as usize, cols, "x")?.iter().enumerate() {
-                let area = (row_end - prev_end.0) * (col_end - prev_end.1);
-                out.push(sums[r * cols + c] as f64 / (255.0 * area as f64));
-                prev_end.1 = col_end;
+        let mut out = Vec::with_capacity(n_features);
+        for (r, &height) in grid.heights.iter().enumerate() {
+            for (c, &width) in grid.widths.iter().enumerate() {
+                out.push(sums[r * cols + c] as f64 / (255.0 * (width * height) as f64));
             }
-            prev_end.0 = row_end;
         }
         let energy = sums.iter().sum::<u64>() as f64 / (255.0 * y.len() as f64);
         if self.history.len() == self.window {
