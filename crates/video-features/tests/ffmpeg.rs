@@ -81,11 +81,12 @@ fn every_vtest_frame_equals_ffmpegs_own_rawvideo_output() {
     assert!(reference.wait().unwrap().success());
 }
 
-#[test]
-fn scale_colour_start_duration_and_rate_are_done_by_ffmpeg() {
+/// vtest.avi from 10 s for 5 s, one frame every 500 ms, scaled to
+/// 160x120 by ffmpeg: ten frames of the right size, channels and times.
+fn scaled_span(format: PixelFormat, channels: usize) -> Vec<Frame> {
     let frames = collect(
         Ffmpeg::new(path("vtest.avi"))
-            .output(PixelFormat::Rgb)
+            .output(format)
             .scale(160, 120)
             .start(Duration::from_secs(10))
             .duration(Duration::from_secs(5))
@@ -95,12 +96,18 @@ fn scale_colour_start_duration_and_rate_are_done_by_ffmpeg() {
     );
     assert_eq!(frames.len(), 10);
     for (i, f) in frames.iter().enumerate() {
-        assert_eq!((f.width(), f.height(), f.channels()), (160, 120, 3));
+        assert_eq!((f.width(), f.height(), f.channels()), (160, 120, channels));
         assert_eq!(
             f.timestamp(),
             Duration::from_millis(10_000 + 500 * i as u64)
         );
     }
+    frames
+}
+
+#[test]
+fn scale_colour_start_duration_and_rate_are_done_by_ffmpeg() {
+    let frames = scaled_span(PixelFormat::Rgb, 3);
     // a colour picture, not grey stored three times
     let px = frames[0].as_bytes();
     assert!(px.chunks(3).any(|p| p[0] != p[1] || p[1] != p[2]));
@@ -417,23 +424,7 @@ fn grey_from_full_range_and_rgb_inputs_matches_ffmpegs_grey() {
 
 #[test]
 fn grey_with_scale_start_duration_and_rate_matches_ffmpegs_grey() {
-    let frames = collect(
-        Ffmpeg::new(path("vtest.avi"))
-            .scale(160, 120)
-            .start(Duration::from_secs(10))
-            .duration(Duration::from_secs(5))
-            .every_millis(500)
-            .open()
-            .unwrap(),
-    );
-    assert_eq!(frames.len(), 10);
-    for (i, f) in frames.iter().enumerate() {
-        assert_eq!((f.width(), f.height(), f.channels()), (160, 120, 1));
-        assert_eq!(
-            f.timestamp(),
-            Duration::from_millis(10_000 + 500 * i as u64)
-        );
-    }
+    let frames = scaled_span(PixelFormat::Luma, 1);
     let out = Command::new("ffmpeg")
         .args([
             "-v",
