@@ -2,13 +2,27 @@
 # Every check and test of the workspace; `.ci/run` runs exactly this.
 #
 # Needs: cargo (stable) with rustfmt and clippy, a C++ compiler for
-# libFuzzer, and the `ffmpeg` and `ffprobe` programs for the tests of
-# video-features' ffmpeg source. Installs what is missing and says so:
-# FFmpeg with apt-get (Debian package `ffmpeg`), cargo-fuzz with
+# libFuzzer, the `ffmpeg` and `ffprobe` programs for the tests of
+# video-features' ffmpeg source, and a Vulkan driver for conv-autoencoder's
+# GPU (wgpu) backend tests. Installs what is missing and says so: FFmpeg
+# with apt-get (Debian package `ffmpeg`), Mesa's CPU Vulkan driver lavapipe
+# (Debian package `mesa-vulkan-drivers`), cargo-fuzz with
 # `cargo install cargo-fuzz --locked` (about a minute). Nothing is skipped:
 # if a program cannot be installed, the check fails.
+#
+# burn (conv-autoencoder) is the heaviest dependency: every cargo command
+# below that builds it uses the same features (`--all-features`) and the
+# same profile (`test`, dependencies at opt-level 2), so it is compiled once
+# for check, once for tests, examples and benches together. The target
+# directory lives outside the clone when CARGO_TARGET_DIR is unset and
+# $HOME is writable, so a machine that keeps $HOME reuses it between runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -z "${CARGO_TARGET_DIR:-}" ] && mkdir -p "$HOME/.cache/oddframe-target" 2>/dev/null; then
+    export CARGO_TARGET_DIR="$HOME/.cache/oddframe-target"
+fi
+target="${CARGO_TARGET_DIR:-target}"
+echo "target directory: $target"
 
 FUZZ_SECONDS="${FUZZ_SECONDS:-5}"
 # each step says how long the run has taken so far (CI must stay well
@@ -30,17 +44,39 @@ if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; 
 fi
 echo "using $(ffmpeg -hide_banner -version | head -n 1)"
 
+step "system programs: a Vulkan driver (conv-autoencoder's wgpu backend tests)"
+lavapipe() { compgen -G "/usr/share/vulkan/icd.d/lvp_icd*.json" >/dev/null; }
+if ! lavapipe; then
+    echo "no lavapipe: installing Mesa's CPU Vulkan driver (apt-get install -y mesa-vulkan-drivers libvulkan1)"
+    sudo=()
+    if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        mesa-vulkan-drivers libvulkan1
+fi
+if ! lavapipe; then
+    echo "error: Mesa's lavapipe Vulkan driver is required (Debian/Ubuntu: apt-get install mesa-vulkan-drivers)" >&2
+    exit 1
+fi
+echo "using $(ls /usr/share/vulkan/icd.d/lvp_icd*.json | head -n 1)"
+# wgpu probes GL too; a private runtime directory keeps that probe quiet
+XDG_RUNTIME_DIR="$(mktemp -d)"
+export XDG_RUNTIME_DIR
+
 step "format"
 cargo fmt --all --check
 
 step "clippy (all targets, all features, warnings are errors)"
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
-step "tests, default features"
-cargo test --workspace --locked
-
-step "tests, all features (includes doc tests)"
+step "tests, all features (includes doc tests; builds every example and bench)"
 cargo test --workspace --all-features --locked
+cargo test --workspace --all-features --locked --benches --no-run
+
+step "tests, default features (the crates without burn; conv-autoencoder's default build is checked)"
+cargo test --workspace --locked \
+    --exclude conv-autoencoder --exclude oddframe-benches
+cargo check -p conv-autoencoder --locked
 
 step "video examples on bundled data (they need ffmpeg)"
 cargo run --locked -q -p oddframe-examples-video --example video_info -- \
@@ -50,9 +86,6 @@ cargo run --locked -q -p oddframe-examples-video --example embedding_ocsvm -- --
 step "docs (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --locked
 
-step "benches build"
-cargo bench --workspace --no-run --locked
-
 step "packaging (publishable crates)"
 # Verification builds each crate against the others as if they came from a
 # registry, and cargo treats registry crates as immutable: it reuses an
@@ -60,13 +93,18 @@ step "packaging (publishable crates)"
 # and compiled artifacts in the target directory without looking at their
 # contents. A run at the same path as an earlier one would therefore verify
 # against the earlier run's sources. Drop both kinds of stale copy first.
-publishable=(oddframe fisvdd ocsvm-scaler video-features)
+publishable=(oddframe fisvdd ocsvm-scaler video-features conv-autoencoder)
 for name in "${publishable[@]}"; do
     rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/"$name"-[0-9]*
 done
 rm -rf target/package-check
 CARGO_TARGET_DIR=target/package-check cargo package --workspace --locked --allow-dirty \
-    --exclude oddframe-examples-tabular --exclude oddframe-examples-video --exclude oddframe-benches
+    --exclude oddframe-examples-tabular --exclude oddframe-examples-video --exclude oddframe-benches \
+    --exclude conv-autoencoder
+# Verifying conv-autoencoder would compile burn a third time, unoptimised
+# (about 5 minutes); it is built and tested above. Package it unverified so
+# its file list and manifest are still checked.
+CARGO_TARGET_DIR=target/package-check cargo package -p conv-autoencoder --locked --allow-dirty --no-verify
 
 step "fuzz smoke run (${FUZZ_SECONDS} s per target, after replaying fuzz/regressions)"
 if ! command -v cargo-fuzz >/dev/null 2>&1; then

@@ -1,0 +1,277 @@
+//! Batch training: Adam on the mean squared reconstruction error, with a
+//! validation split, early stopping and a progress callback.
+
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams};
+use oddframe::Frame;
+use serde::{Deserialize, Serialize};
+
+use crate::model::{read_f32, FrameAutoencoder};
+use crate::net::Net;
+use crate::rng::Rng;
+use crate::{AeError, Result};
+
+/// Settings of [`FrameAutoencoder::fit`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Passes over the training frames (at most; early stopping may end sooner).
+    pub epochs: usize,
+    /// Frames per Adam step.
+    pub batch_size: usize,
+    /// Adam's learning rate.
+    pub learning_rate: f64,
+    /// Fraction of the frames held out to measure the validation loss, in
+    /// `[0, 1)`. `0` validates on the training loss instead.
+    pub validation_split: f64,
+    /// Stop after this many epochs without an improvement of the validation
+    /// loss by more than `min_delta`; `None` trains all `epochs`.
+    pub patience: Option<usize>,
+    /// The smallest decrease that counts as an improvement.
+    pub min_delta: f64,
+    /// Seed of the split and of the shuffling.
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    /// 20 epochs of batch 64, learning rate 1e-3, 10 % validation, patience 5.
+    fn default() -> Self {
+        Self {
+            epochs: 20,
+            batch_size: 64,
+            learning_rate: 1e-3,
+            validation_split: 0.1,
+            patience: Some(5),
+            min_delta: 0.0,
+            seed: 0,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`AeError::InvalidConfig`] naming the field out of range.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(AeError::InvalidConfig(m));
+        if self.epochs == 0 || self.epochs > 1_000_000 {
+            return bad(format!("epochs = {}: must be 1..=1000000", self.epochs));
+        }
+        if self.batch_size == 0 || self.batch_size > 65_536 {
+            return bad(format!(
+                "batch_size = {}: must be 1..=65536",
+                self.batch_size
+            ));
+        }
+        if !(self.learning_rate.is_finite()
+            && self.learning_rate > 0.0
+            && self.learning_rate <= 10.0)
+        {
+            return bad(format!(
+                "learning_rate = {}: must be finite and in (0, 10]",
+                self.learning_rate
+            ));
+        }
+        if !(0.0..1.0).contains(&self.validation_split) {
+            return bad(format!(
+                "validation_split = {}: must be in [0, 1)",
+                self.validation_split
+            ));
+        }
+        if self.patience == Some(0) {
+            return bad("patience = 0: must be >= 1 (or None)".into());
+        }
+        if !(self.min_delta.is_finite() && self.min_delta >= 0.0) {
+            return bad(format!(
+                "min_delta = {}: must be finite and >= 0",
+                self.min_delta
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What one epoch did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochReport {
+    /// 1-based epoch number.
+    pub epoch: usize,
+    /// Mean training loss over the epoch's batches (frames weighted equally).
+    pub train_loss: f64,
+    /// Mean reconstruction error of the held-out frames (inference mode);
+    /// `None` without a validation split.
+    pub validation_loss: Option<f64>,
+    /// Wall time of the epoch (training and validation).
+    pub seconds: f64,
+    /// Training frames per second.
+    pub frames_per_s: f64,
+}
+
+/// The result of [`FrameAutoencoder::fit`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainReport {
+    /// Every epoch run, in order.
+    pub epochs: Vec<EpochReport>,
+    /// The epoch whose weights the model keeps (best monitored loss).
+    pub best_epoch: usize,
+    /// Whether early stopping ended training before `epochs`.
+    pub stopped_early: bool,
+    /// Frames trained on (after the validation split).
+    pub train_frames: usize,
+    /// Frames held out.
+    pub validation_frames: usize,
+}
+
+/// Reported to the progress callback during [`FrameAutoencoder::fit`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Progress {
+    /// A batch finished.
+    Batch {
+        /// 1-based epoch.
+        epoch: usize,
+        /// 1-based batch within the epoch.
+        batch: usize,
+        /// Batches per epoch.
+        batches: usize,
+        /// The batch's loss.
+        loss: f64,
+    },
+    /// An epoch finished.
+    Epoch(EpochReport),
+}
+
+impl FrameAutoencoder {
+    /// Trains on `frames` (all normal), keeping the weights of the epoch
+    /// with the lowest monitored loss (validation loss when there is a
+    /// split, else training loss). Continues from the current weights, so a
+    /// second call fine-tunes.
+    ///
+    /// # Errors
+    /// [`AeError::InvalidConfig`] for bad settings or too few frames to
+    /// split; [`AeError::FrameShape`] for a frame of the wrong size;
+    /// [`oddframe::Error::Empty`] for no frames; [`AeError::Diverged`] when
+    /// a loss becomes NaN or infinite (the model is left unchanged).
+    pub fn fit(
+        &mut self,
+        frames: &[Frame],
+        config: &TrainConfig,
+        mut progress: impl FnMut(&Progress),
+    ) -> Result<TrainReport> {
+        config.validate()?;
+        if frames.is_empty() {
+            return Err(oddframe::Error::Empty {
+                what: "training frames",
+            }
+            .into());
+        }
+        let values = self.inputs(frames)?;
+        let len = self.arch.input_len();
+        let mut order: Vec<usize> = (0..frames.len()).collect();
+        let mut rng = Rng::new(config.seed);
+        rng.shuffle(&mut order);
+        let n_val = (frames.len() as f64 * config.validation_split).round() as usize;
+        if config.validation_split > 0.0 && (n_val == 0 || n_val == frames.len()) {
+            return Err(AeError::InvalidConfig(format!(
+                "validation_split {} of {} frames leaves no validation or no training frames",
+                config.validation_split,
+                frames.len()
+            )));
+        }
+        let (val_idx, train_idx) = order.split_at(n_val);
+        let gather = |idx: &[usize]| -> Vec<f32> {
+            let mut v = Vec::with_capacity(idx.len() * len);
+            for &i in idx {
+                v.extend_from_slice(&values[i * len..(i + 1) * len]);
+            }
+            v
+        };
+        let val_values = gather(val_idx);
+        let mut train_idx = train_idx.to_vec();
+
+        let train_device = self.device.clone().autodiff();
+        let mut net: Net = self.net.clone().fork(&train_device).train();
+        let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
+        let batches = train_idx.len().div_ceil(config.batch_size);
+        let mut report = TrainReport {
+            epochs: Vec::new(),
+            best_epoch: 0,
+            stopped_early: false,
+            train_frames: train_idx.len(),
+            validation_frames: val_idx.len(),
+        };
+        let mut best: Option<(f64, Net)> = None;
+        let mut since_best = 0;
+        for epoch in 1..=config.epochs {
+            let started = Instant::now();
+            rng.shuffle(&mut train_idx);
+            let mut sum = 0.0;
+            for (b, idx) in train_idx.chunks(config.batch_size).enumerate() {
+                let x = self.tensor(gather(idx), idx.len(), &train_device);
+                let d = net.forward(x.clone()) - x;
+                let loss = (d.clone() * d).mean();
+                let value = f64::from(read_f32(loss.clone().into_data())?[0]);
+                if !value.is_finite() {
+                    return Err(AeError::Diverged { epoch, loss: value });
+                }
+                let grads = GradientsParams::from_grads(loss.backward(), &net);
+                net = optim.step(config.learning_rate, net, grads);
+                sum += value * idx.len() as f64;
+                progress(&Progress::Batch {
+                    epoch,
+                    batch: b + 1,
+                    batches,
+                    loss: value,
+                });
+            }
+            let train_loss = sum / train_idx.len() as f64;
+            let snapshot = net.valid();
+            let validation_loss = if val_values.is_empty() {
+                None
+            } else {
+                let probe = FrameAutoencoder {
+                    net: snapshot.clone(),
+                    ..self.clone()
+                };
+                let s = probe.score_values(&val_values)?;
+                Some(s.iter().sum::<f64>() / s.len() as f64)
+            };
+            let seconds = started.elapsed().as_secs_f64();
+            let epoch_report = EpochReport {
+                epoch,
+                train_loss,
+                validation_loss,
+                seconds,
+                frames_per_s: train_idx.len() as f64 / seconds.max(1e-9),
+            };
+            progress(&Progress::Epoch(epoch_report.clone()));
+            report.epochs.push(epoch_report);
+            let monitored = validation_loss.unwrap_or(train_loss);
+            if !monitored.is_finite() {
+                return Err(AeError::Diverged {
+                    epoch,
+                    loss: monitored,
+                });
+            }
+            match &best {
+                Some((b, _)) if monitored >= b - config.min_delta => since_best += 1,
+                _ => {
+                    best = Some((monitored, snapshot));
+                    report.best_epoch = epoch;
+                    since_best = 0;
+                }
+            }
+            if config.patience.is_some_and(|p| since_best >= p) {
+                report.stopped_early = epoch < config.epochs;
+                break;
+            }
+        }
+        if let Some((_, net)) = best {
+            self.net = net;
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,106 @@
+//! The same model on every backend compiled in: ndarray always, flex with
+//! the `flex` feature, wgpu with the `wgpu` feature (in CI on Mesa's lavapipe
+//! CPU Vulkan driver, which `scripts/check.sh` installs; never skipped there).
+//!
+//! Tolerance: backends sum convolutions in different orders in `f32`, so
+//! scores agree to a relative 1e-4 (measured differences are near 1e-6).
+
+mod common;
+
+use common::{fast_cpu, vtest};
+use conv_autoencoder::{Architecture, Backend, FrameAutoencoder, TrainConfig};
+
+const REL: f64 = 1e-4;
+
+fn backends() -> Vec<Backend> {
+    let mut v = vec![Backend::Cpu];
+    if cfg!(feature = "flex") {
+        v.push(Backend::Flex);
+    }
+    if cfg!(feature = "wgpu") {
+        v.push(Backend::Gpu);
+    }
+    v
+}
+
+fn assert_close(a: &[f64], b: &[f64], what: &str) {
+    assert_eq!(a.len(), b.len());
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!(
+            (x - y).abs() <= REL * x.abs().max(y.abs()),
+            "{what}: frame {i}: {x} vs {y}"
+        );
+    }
+}
+
+#[test]
+fn features_compile_in_their_backends() {
+    assert_eq!(Backend::Flex.device().is_ok(), cfg!(feature = "flex"));
+    if !cfg!(feature = "wgpu") {
+        assert!(Backend::Gpu.device().is_err());
+    }
+}
+
+#[test]
+fn same_seed_gives_the_same_scores_on_every_backend() {
+    let frames = &vtest()[..16];
+    let reference = FrameAutoencoder::new(Architecture::light(), Backend::Cpu, 9)
+        .unwrap()
+        .score_frames(frames)
+        .unwrap();
+    for b in backends() {
+        let m = FrameAutoencoder::new(Architecture::light(), b, 9).unwrap();
+        assert_close(&reference, &m.score_frames(frames).unwrap(), b.name());
+    }
+}
+
+#[test]
+fn a_model_trained_on_one_backend_scores_the_same_on_the_others() {
+    let frames = &vtest()[..48];
+    let mut model = FrameAutoencoder::new(Architecture::light(), fast_cpu(), 4).unwrap();
+    let config = TrainConfig {
+        epochs: 3,
+        batch_size: 16,
+        validation_split: 0.0,
+        patience: None,
+        ..TrainConfig::default()
+    };
+    model.fit(frames, &config, |_| {}).unwrap();
+    let expected = model.score_frames(&frames[..16]).unwrap();
+    let mut bytes = Vec::new();
+    model.to_writer(&mut bytes).unwrap();
+    for b in backends() {
+        let loaded = FrameAutoencoder::from_reader(bytes.as_slice(), b).unwrap();
+        assert_eq!(loaded.backend(), b);
+        assert_close(
+            &expected,
+            &loaded.score_frames(&frames[..16]).unwrap(),
+            b.name(),
+        );
+        let moved = model.clone().to_backend(b).unwrap();
+        assert_close(
+            &expected,
+            &moved.score_frames(&frames[..16]).unwrap(),
+            b.name(),
+        );
+    }
+}
+
+#[cfg(feature = "wgpu")]
+#[test]
+fn training_on_the_gpu_backend_reduces_the_loss() {
+    let frames = &vtest()[..32];
+    let mut model = FrameAutoencoder::new(Architecture::stream(), Backend::Gpu, 2).unwrap();
+    let config = TrainConfig {
+        epochs: 4,
+        batch_size: 8,
+        learning_rate: 3e-3,
+        validation_split: 0.0,
+        patience: None,
+        ..TrainConfig::default()
+    };
+    let report = model.fit(frames, &config, |_| {}).unwrap();
+    let first = report.epochs[0].train_loss;
+    let last = report.epochs[3].train_loss;
+    assert!(last < 0.8 * first, "{first} -> {last}");
+}
