@@ -1,6 +1,8 @@
 //! The batch-trained autoencoder on real frames (see `common`): training,
 //! determinism, error maps, save and load, bad input.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod common;
 
 use common::{fast_cpu, vtest};

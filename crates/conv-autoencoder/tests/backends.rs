@@ -5,6 +5,8 @@
 //! Tolerance: backends sum convolutions in different orders in `f32`, so
 //! scores agree to a relative 1e-4 (measured differences are near 1e-6).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod common;
 
 use common::{fast_cpu, vtest};

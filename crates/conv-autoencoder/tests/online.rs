@@ -2,6 +2,8 @@
 //! frames (see `common`), with a constructed anomaly: a bright 32x32 square
 //! pasted onto a street frame (synthetic, so the truth is known).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod common;
 
 use common::{fast_cpu, vtest};
