@@ -167,8 +167,7 @@ impl FrameAutoencoder {
         let got = r.take(total + 1).read_to_end(&mut data)?;
         if got as u64 != total {
             return Err(invalid(format!(
-                "{} tensor bytes where {total} are needed (truncated or trailing data)",
-                got
+                "{got} tensor bytes where {total} are needed (truncated or trailing data)"
             )));
         }
         if checksum(&data) != h.checksum {
