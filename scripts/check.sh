@@ -102,9 +102,12 @@ CARGO_TARGET_DIR=target/package-check cargo package --workspace --locked --allow
     --exclude oddframe-examples-tabular --exclude oddframe-examples-video --exclude oddframe-benches \
     --exclude conv-autoencoder
 # Verifying conv-autoencoder would compile burn a third time, unoptimised
-# (about 5 minutes); it is built and tested above. Package it unverified so
-# its file list and manifest are still checked.
-CARGO_TARGET_DIR=target/package-check cargo package -p conv-autoencoder --locked --allow-dirty --no-verify
+# (about 5 minutes); it is built and tested above. Package every crate
+# unverified as well, so conv-autoencoder's file list and manifest are
+# checked (alone it cannot be packaged: its path dependencies are not on
+# crates.io, and only a workspace-wide run resolves them locally).
+CARGO_TARGET_DIR=target/package-check cargo package --workspace --locked --allow-dirty --no-verify \
+    --exclude oddframe-examples-tabular --exclude oddframe-examples-video --exclude oddframe-benches
 
 step "fuzz smoke run (${FUZZ_SECONDS} s per target, after replaying fuzz/regressions)"
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
