@@ -328,7 +328,8 @@ mod tests {
     #[test]
     fn bad_configs_are_errors() {
         let base = Architecture::cctv();
-        let cases: Vec<Box<dyn Fn(&mut Architecture)>> = vec![
+        type Edit = Box<dyn Fn(&mut Architecture)>;
+        let cases: Vec<Edit> = vec![
             Box::new(|a| a.height = 0),
             Box::new(|a| a.width = 100_000),
             Box::new(|a| a.channels = 2),

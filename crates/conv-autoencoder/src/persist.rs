@@ -89,7 +89,7 @@ impl FrameAutoencoder {
             crate_version: env!("CARGO_PKG_VERSION").into(),
             architecture: self.arch.clone(),
             normalization: self.norm,
-            threshold: self.threshold.clone(),
+            threshold: self.threshold,
             tensors: all
                 .into_iter()
                 .map(|t| TensorEntry {
