@@ -14,6 +14,7 @@ use crate::frames;
 use crate::model::{read_f32, FrameAutoencoder};
 use crate::net::Net;
 use crate::rng::Rng;
+use crate::train::check_learning_rate;
 use crate::{AeError, Architecture, Backend, Result};
 
 /// Settings of an [`OnlineAutoencoder`].
@@ -68,15 +69,7 @@ impl OnlineConfig {
     pub fn validate(&self) -> Result<()> {
         self.architecture.validate()?;
         let bad = |m: String| Err(AeError::InvalidConfig(m));
-        if !(self.learning_rate.is_finite()
-            && self.learning_rate > 0.0
-            && self.learning_rate <= 10.0)
-        {
-            return bad(format!(
-                "learning_rate = {}: must be finite and in (0, 10]",
-                self.learning_rate
-            ));
-        }
+        check_learning_rate(self.learning_rate)?;
         if self.window == 0 || self.window > 100_000 {
             return bad(format!("window = {}: must be 1..=100000", self.window));
         }

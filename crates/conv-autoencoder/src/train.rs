@@ -66,15 +66,7 @@ impl TrainConfig {
                 self.batch_size
             ));
         }
-        if !(self.learning_rate.is_finite()
-            && self.learning_rate > 0.0
-            && self.learning_rate <= 10.0)
-        {
-            return bad(format!(
-                "learning_rate = {}: must be finite and in (0, 10]",
-                self.learning_rate
-            ));
-        }
+        check_learning_rate(self.learning_rate)?;
         if !(0.0..1.0).contains(&self.validation_split) {
             return bad(format!(
                 "validation_split = {}: must be in [0, 1)",
@@ -91,6 +83,17 @@ impl TrainConfig {
             ));
         }
         Ok(())
+    }
+}
+
+/// Adam's learning rate must be finite and in (0, 10] (shared with the online settings).
+pub(crate) fn check_learning_rate(lr: f64) -> Result<()> {
+    if lr.is_finite() && lr > 0.0 && lr <= 10.0 {
+        Ok(())
+    } else {
+        Err(AeError::InvalidConfig(format!(
+            "learning_rate = {lr}: must be finite and in (0, 10]"
+        )))
     }
 }
 
