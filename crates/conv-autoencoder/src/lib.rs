@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod adam;
 pub mod backend;
+pub mod checkpoint;
 pub mod config;
 pub mod error;
 pub mod frames;

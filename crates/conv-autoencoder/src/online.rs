@@ -4,12 +4,13 @@
 use std::collections::VecDeque;
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::GradientsParams;
 use ndarray::{Array1, ArrayView1, ArrayView2};
 use oddframe::validate::check_sample;
 use oddframe::{Decision, Detector, Frame, IncrementalDetector, StreamingThreshold};
 use serde::{Deserialize, Serialize};
 
+use crate::adam::Adam;
 use crate::frames;
 use crate::model::{read_f32, FrameAutoencoder};
 use crate::net::Net;
@@ -117,7 +118,7 @@ pub struct OnlineAutoencoder {
     config: OnlineConfig,
     scorer: FrameAutoencoder,
     train_net: Net,
-    optim: ModuleOptimizer,
+    optim: Adam,
     window: VecDeque<Vec<f32>>,
     threshold: StreamingThreshold,
     rng: Rng,
@@ -151,7 +152,7 @@ impl OnlineAutoencoder {
             rng: Rng::new(config.seed ^ 0x5EED),
             table: scorer.norm.table(),
             window: VecDeque::with_capacity(config.window),
-            optim: AdamConfig::new().with_epsilon(1e-8).init(),
+            optim: Adam::default(),
             threshold,
             scorer,
             train_net,

@@ -21,6 +21,7 @@ use std::path::Path;
 
 use burn::module::Module;
 use oddframe::Threshold;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::frames::Normalization;
@@ -50,19 +51,20 @@ struct Header {
     checksum: u64,
 }
 
-#[derive(Serialize, Deserialize, PartialEq)]
+/// The name and shape of one saved tensor.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-struct TensorEntry {
-    name: String,
-    shape: Vec<usize>,
+pub(crate) struct TensorEntry {
+    pub(crate) name: String,
+    pub(crate) shape: Vec<usize>,
 }
 
-fn invalid(msg: impl Into<String>) -> AeError {
+pub(crate) fn invalid(msg: impl Into<String>) -> AeError {
     AeError::InvalidModel(msg.into())
 }
 
 /// FNV-1a, 64-bit.
-fn checksum(bytes: &[u8]) -> u64 {
+pub(crate) fn checksum(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in bytes {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
@@ -75,14 +77,8 @@ impl FrameAutoencoder {
     ///
     /// # Errors
     /// [`AeError::Io`] when writing fails.
-    pub fn to_writer<W: Write>(&self, mut w: W) -> Result<()> {
-        let all = tensors::read(&self.net);
-        let mut data = Vec::with_capacity(all.iter().map(|t| t.values.len() * 4).sum());
-        for t in &all {
-            for v in &t.values {
-                data.extend_from_slice(&v.to_le_bytes());
-            }
-        }
+    pub fn to_writer<W: Write>(&self, w: W) -> Result<()> {
+        let (tensors, data) = weights(&self.net);
         let header = Header {
             format: FORMAT.into(),
             schema: SCHEMA,
@@ -90,24 +86,11 @@ impl FrameAutoencoder {
             architecture: self.arch.clone(),
             normalization: self.norm,
             threshold: self.threshold,
-            tensors: all
-                .into_iter()
-                .map(|t| TensorEntry {
-                    name: t.name,
-                    shape: t.shape,
-                })
-                .collect(),
+            tensors,
             data_len: data.len() as u64,
             checksum: checksum(&data),
         };
-        let json = serde_json::to_vec(&header).map_err(|e| AeError::Io(e.into()))?;
-        let len = u32::try_from(json.len()).map_err(|_| invalid("header too large"))?;
-        w.write_all(MAGIC)?;
-        w.write_all(&len.to_le_bytes())?;
-        w.write_all(&json)?;
-        w.write_all(&data)?;
-        w.flush()?;
-        Ok(())
+        write_envelope(w, MAGIC, &header, &data)
     }
 
     /// Saves to `path` (created or truncated).
@@ -125,69 +108,13 @@ impl FrameAutoencoder {
     /// docs), [`AeError::Io`] when reading fails,
     /// [`AeError::BackendUnavailable`] for a backend not compiled in.
     pub fn from_reader<R: Read>(mut r: R, backend: Backend) -> Result<Self> {
-        let mut head = [0u8; 12];
-        read_exact(&mut r, &mut head, "the file header")?;
-        if &head[..8] != MAGIC {
-            return Err(invalid(
-                "not an oddframe autoencoder file (bad magic bytes)",
-            ));
-        }
-        let len = u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as usize;
-        if len > MAX_HEADER {
-            return Err(invalid(format!("header length {len} exceeds {MAX_HEADER}")));
-        }
-        let mut json = vec![0u8; len];
-        read_exact(&mut r, &mut json, "the JSON header")?;
-        let h: Header = serde_json::from_slice(&json)
-            .map_err(|e| invalid(format!("header is not valid: {e}")))?;
+        let h: Header = read_header(&mut r, MAGIC, "an oddframe autoencoder file")?;
         check_header(&h)?;
-
         let device = backend.device()?;
         let net = Net::new(&h.architecture, &device);
-        let expected: Vec<TensorEntry> = tensors::layout(&net)
-            .into_iter()
-            .map(|(name, shape)| TensorEntry { name, shape })
-            .collect();
-        if h.tensors != expected {
-            return Err(invalid(
-                "the tensor list does not match the one the architecture builds",
-            ));
-        }
-        let total: u64 = expected
-            .iter()
-            .map(|t| t.shape.iter().product::<usize>() as u64 * 4)
-            .sum();
-        if h.data_len != total {
-            return Err(invalid(format!(
-                "data_len {} but the tensors need {total} bytes",
-                h.data_len
-            )));
-        }
-        let mut data = Vec::new();
-        let got = r.take(total + 1).read_to_end(&mut data)?;
-        if got as u64 != total {
-            return Err(invalid(format!(
-                "{got} tensor bytes where {total} are needed (truncated or trailing data)"
-            )));
-        }
-        if checksum(&data) != h.checksum {
-            return Err(invalid("checksum mismatch: the weights are corrupt"));
-        }
-        let values: Vec<f32> = data
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
-        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-            return Err(invalid(format!("weight {i} is not finite")));
-        }
-        let mut offset = 0;
-        let net = tensors::replace(net, &mut |_, shape| {
-            let n: usize = shape.iter().product();
-            let v = values[offset..offset + n].to_vec();
-            offset += n;
-            v
-        })
-        .valid();
+        check_layout(&net, &h.tensors)?;
+        let values = read_data(r, h.data_len, expected_len(&h.tensors), h.checksum)?;
+        let net = with_values(net, &values).valid();
         Ok(Self {
             arch: h.architecture,
             norm: h.normalization,
@@ -205,6 +132,134 @@ impl FrameAutoencoder {
     pub fn load(path: impl AsRef<Path>, backend: Backend) -> Result<Self> {
         Self::from_reader(BufReader::new(File::open(path)?), backend)
     }
+}
+
+/// Every float tensor's name and shape, and all their values as
+/// little-endian `f32` bytes.
+pub(crate) fn weights(net: &Net) -> (Vec<TensorEntry>, Vec<u8>) {
+    let all = tensors::read(net);
+    let mut data = Vec::with_capacity(all.iter().map(|t| t.values.len() * 4).sum());
+    for t in &all {
+        push_f32(&mut data, &t.values);
+    }
+    let entries = all
+        .into_iter()
+        .map(|t| TensorEntry {
+            name: t.name,
+            shape: t.shape,
+        })
+        .collect();
+    (entries, data)
+}
+
+/// Appends `values` as little-endian bytes.
+pub(crate) fn push_f32(data: &mut Vec<u8>, values: &[f32]) {
+    for v in values {
+        data.extend_from_slice(&v.to_le_bytes());
+    }
+}
+
+/// Writes magic, header length, JSON header and data.
+pub(crate) fn write_envelope<W: Write, H: Serialize>(
+    mut w: W,
+    magic: &[u8; 8],
+    header: &H,
+    data: &[u8],
+) -> Result<()> {
+    let json = serde_json::to_vec(header).map_err(|e| AeError::Io(e.into()))?;
+    let len = u32::try_from(json.len())
+        .ok()
+        .filter(|&l| l as usize <= MAX_HEADER)
+        .ok_or_else(|| invalid("header too large"))?;
+    w.write_all(magic)?;
+    w.write_all(&len.to_le_bytes())?;
+    w.write_all(&json)?;
+    w.write_all(data)?;
+    w.flush()?;
+    Ok(())
+}
+
+/// Reads and parses the header after checking the magic and the length.
+pub(crate) fn read_header<R: Read, H: DeserializeOwned>(
+    r: &mut R,
+    magic: &[u8; 8],
+    what: &str,
+) -> Result<H> {
+    let mut head = [0u8; 12];
+    read_exact(r, &mut head, "the file header")?;
+    if &head[..8] != magic {
+        return Err(invalid(format!("not {what} (bad magic bytes)")));
+    }
+    let len = u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as usize;
+    if len > MAX_HEADER {
+        return Err(invalid(format!("header length {len} exceeds {MAX_HEADER}")));
+    }
+    let mut json = vec![0u8; len];
+    read_exact(r, &mut json, "the JSON header")?;
+    serde_json::from_slice(&json).map_err(|e| invalid(format!("header is not valid: {e}")))
+}
+
+/// Checks that `entries` are exactly the tensors `net` has (names, shapes, order).
+pub(crate) fn check_layout(net: &Net, entries: &[TensorEntry]) -> Result<()> {
+    let expected: Vec<TensorEntry> = tensors::layout(net)
+        .into_iter()
+        .map(|(name, shape)| TensorEntry { name, shape })
+        .collect();
+    if entries == expected.as_slice() {
+        Ok(())
+    } else {
+        Err(invalid(
+            "the tensor list does not match the one the architecture builds",
+        ))
+    }
+}
+
+/// Bytes the values of `entries` take.
+pub(crate) fn expected_len(entries: &[TensorEntry]) -> u64 {
+    entries
+        .iter()
+        .map(|t| t.shape.iter().product::<usize>() as u64 * 4)
+        .sum()
+}
+
+/// Reads the rest of the file: exactly `total` bytes (`data_len` must say
+/// so too), matching `sum`, every value finite.
+pub(crate) fn read_data<R: Read>(r: R, data_len: u64, total: u64, sum: u64) -> Result<Vec<f32>> {
+    if data_len != total {
+        return Err(invalid(format!(
+            "data_len {data_len} but the tensors need {total} bytes"
+        )));
+    }
+    let mut data = Vec::new();
+    let got = r.take(total.saturating_add(1)).read_to_end(&mut data)?;
+    if got as u64 != total {
+        return Err(invalid(format!(
+            "{got} tensor bytes where {total} are needed (truncated or trailing data)"
+        )));
+    }
+    if checksum(&data) != sum {
+        return Err(invalid("checksum mismatch: the data are corrupt"));
+    }
+    let values: Vec<f32> = data
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(invalid(format!("value {i} is not finite")));
+    }
+    Ok(values)
+}
+
+/// `net` with its tensors, in layout order, taken from the front of
+/// `values` (checked by [`check_layout`] and [`read_data`]).
+pub(crate) fn with_values(net: Net, values: &[f32]) -> Net {
+    let mut offset = 0;
+    tensors::replace(net, &mut |_, shape| {
+        let n: usize = shape.iter().product();
+        let v = values[offset..offset + n].to_vec();
+        offset += n;
+        v
+    })
 }
 
 fn read_exact<R: Read>(r: &mut R, buf: &mut [u8], what: &str) -> Result<()> {

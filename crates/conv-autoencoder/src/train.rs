@@ -1,13 +1,15 @@
 //! Batch training: Adam on the mean squared reconstruction error, with a
 //! validation split, early stopping and a progress callback.
 
+use std::path::Path;
 use std::time::Instant;
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::GradientsParams;
 use oddframe::Frame;
 use serde::{Deserialize, Serialize};
 
+use crate::adam::Adam;
 use crate::model::{read_f32, FrameAutoencoder};
 use crate::net::Net;
 use crate::rng::Rng;
@@ -147,6 +149,67 @@ pub enum Progress {
     Epoch(EpochReport),
 }
 
+/// Where a training run stands between epochs: everything needed to
+/// continue it exactly (see [`crate::checkpoint`]).
+pub(crate) struct Session {
+    /// The network being trained (autodiff device, training mode).
+    pub(crate) net: Net,
+    pub(crate) optim: Adam,
+    /// Draws the next epoch's shuffle.
+    pub(crate) rng: Rng,
+    /// Training frame indices, in the last epoch's order.
+    pub(crate) train_idx: Vec<usize>,
+    /// Held-out frame indices.
+    pub(crate) val_idx: Vec<usize>,
+    pub(crate) report: TrainReport,
+    /// The lowest monitored loss so far and the weights that had it.
+    pub(crate) best: Option<(f64, Net)>,
+    /// Epochs since `best` improved.
+    pub(crate) since_best: usize,
+}
+
+impl Session {
+    /// A fresh run: split and first shuffle drawn from the seed.
+    fn start(model: &FrameAutoencoder, config: &TrainConfig, n: usize) -> Result<Self> {
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut rng = Rng::new(config.seed);
+        rng.shuffle(&mut order);
+        let n_val = (n as f64 * config.validation_split).round() as usize;
+        if config.validation_split > 0.0 && (n_val == 0 || n_val == n) {
+            return Err(AeError::InvalidConfig(format!(
+                "validation_split {} of {n} frames leaves no validation or no training frames",
+                config.validation_split
+            )));
+        }
+        let (val_idx, train_idx) = order.split_at(n_val);
+        let train_device = model.device.clone().autodiff();
+        Ok(Self {
+            net: model.net.clone().fork(&train_device).train(),
+            optim: Adam::default(),
+            rng,
+            report: TrainReport {
+                epochs: Vec::new(),
+                best_epoch: 0,
+                stopped_early: false,
+                train_frames: train_idx.len(),
+                validation_frames: val_idx.len(),
+            },
+            train_idx: train_idx.to_vec(),
+            val_idx: val_idx.to_vec(),
+            best: None,
+            since_best: 0,
+        })
+    }
+}
+
+/// A fingerprint of the training inputs: a checkpoint resumes only on the
+/// same frames.
+pub(crate) fn fingerprint(values: &[f32]) -> u64 {
+    let mut bytes = Vec::with_capacity(values.len() * 4);
+    crate::persist::push_f32(&mut bytes, values);
+    crate::persist::checksum(&bytes)
+}
+
 impl FrameAutoencoder {
     /// Trains on `frames` (all normal), keeping the weights of the epoch
     /// with the lowest monitored loss (validation loss when there is a
@@ -162,6 +225,49 @@ impl FrameAutoencoder {
         &mut self,
         frames: &[Frame],
         config: &TrainConfig,
+        progress: impl FnMut(&Progress),
+    ) -> Result<TrainReport> {
+        self.train(frames, config, None, progress)
+    }
+
+    /// As [`FrameAutoencoder::fit`], saving the whole training state to
+    /// `checkpoint` after every epoch (written to a temporary file, then
+    /// renamed, so an interrupted write leaves the previous checkpoint).
+    /// When `checkpoint` exists, training resumes from it and ends exactly
+    /// as an uninterrupted run would: same weights, same report.
+    ///
+    /// A checkpoint resumes only with the same frames, architecture,
+    /// normalisation and settings; `epochs` alone may differ, to train a
+    /// finished run further.
+    ///
+    /// ```no_run
+    /// # use conv_autoencoder::{Architecture, Backend, FrameAutoencoder, TrainConfig};
+    /// # fn frames() -> Vec<oddframe::Frame> { Vec::new() }
+    /// let mut model = FrameAutoencoder::new(Architecture::cctv(), Backend::Cpu, 0)?;
+    /// // run again after an interruption: the finished epochs are not repeated
+    /// let report = model.fit_with_checkpoint(&frames(), &TrainConfig::default(), "train.ckpt", |_| {})?;
+    /// # Ok::<(), conv_autoencoder::AeError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`FrameAutoencoder::fit`]; [`AeError::InvalidModel`] for a corrupt
+    /// checkpoint or one from another run; [`AeError::Io`] when it cannot be
+    /// written.
+    pub fn fit_with_checkpoint(
+        &mut self,
+        frames: &[Frame],
+        config: &TrainConfig,
+        checkpoint: impl AsRef<Path>,
+        progress: impl FnMut(&Progress),
+    ) -> Result<TrainReport> {
+        self.train(frames, config, Some(checkpoint.as_ref()), progress)
+    }
+
+    fn train(
+        &mut self,
+        frames: &[Frame],
+        config: &TrainConfig,
+        checkpoint: Option<&Path>,
         mut progress: impl FnMut(&Progress),
     ) -> Result<TrainReport> {
         config.validate()?;
@@ -172,19 +278,13 @@ impl FrameAutoencoder {
             .into());
         }
         let values = self.inputs(frames)?;
+        // only a checkpoint needs the fingerprint
+        let print = checkpoint.map_or(0, |_| fingerprint(&values));
+        let mut s = match checkpoint.filter(|p| p.exists()) {
+            Some(path) => self.resume(path, config, frames.len(), print)?,
+            None => Session::start(self, config, frames.len())?,
+        };
         let len = self.arch.input_len();
-        let mut order: Vec<usize> = (0..frames.len()).collect();
-        let mut rng = Rng::new(config.seed);
-        rng.shuffle(&mut order);
-        let n_val = (frames.len() as f64 * config.validation_split).round() as usize;
-        if config.validation_split > 0.0 && (n_val == 0 || n_val == frames.len()) {
-            return Err(AeError::InvalidConfig(format!(
-                "validation_split {} of {} frames leaves no validation or no training frames",
-                config.validation_split,
-                frames.len()
-            )));
-        }
-        let (val_idx, train_idx) = order.split_at(n_val);
         let gather = |idx: &[usize]| -> Vec<f32> {
             let mut v = Vec::with_capacity(idx.len() * len);
             for &i in idx {
@@ -192,36 +292,27 @@ impl FrameAutoencoder {
             }
             v
         };
-        let val_values = gather(val_idx);
-        let mut train_idx = train_idx.to_vec();
-
+        let val_values = gather(&s.val_idx);
         let train_device = self.device.clone().autodiff();
-        let mut net: Net = self.net.clone().fork(&train_device).train();
-        let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
-        let batches = train_idx.len().div_ceil(config.batch_size);
-        let mut report = TrainReport {
-            epochs: Vec::new(),
-            best_epoch: 0,
-            stopped_early: false,
-            train_frames: train_idx.len(),
-            validation_frames: val_idx.len(),
-        };
-        let mut best: Option<(f64, Net)> = None;
-        let mut since_best = 0;
-        for epoch in 1..=config.epochs {
+        let batches = s.train_idx.len().div_ceil(config.batch_size);
+        let first = s.report.epochs.len() + 1;
+        for epoch in first..=config.epochs {
+            if s.report.stopped_early {
+                break;
+            }
             let started = Instant::now();
-            rng.shuffle(&mut train_idx);
+            s.rng.shuffle(&mut s.train_idx);
             let mut sum = 0.0;
-            for (b, idx) in train_idx.chunks(config.batch_size).enumerate() {
+            for (b, idx) in s.train_idx.chunks(config.batch_size).enumerate() {
                 let x = self.tensor(gather(idx), idx.len(), &train_device);
-                let d = net.forward(x.clone()) - x;
+                let d = s.net.forward(x.clone()) - x;
                 let loss = (d.clone() * d).mean();
                 let value = f64::from(read_f32(loss.clone().into_data())?[0]);
                 if !value.is_finite() {
                     return Err(AeError::Diverged { epoch, loss: value });
                 }
-                let grads = GradientsParams::from_grads(loss.backward(), &net);
-                net = optim.step(config.learning_rate, net, grads);
+                let grads = GradientsParams::from_grads(loss.backward(), &s.net);
+                s.net = s.optim.step(config.learning_rate, s.net, grads);
                 sum += value * idx.len() as f64;
                 progress(&Progress::Batch {
                     epoch,
@@ -230,8 +321,8 @@ impl FrameAutoencoder {
                     loss: value,
                 });
             }
-            let train_loss = sum / train_idx.len() as f64;
-            let snapshot = net.valid();
+            let train_loss = sum / s.train_idx.len() as f64;
+            let snapshot = s.net.valid();
             let validation_loss = if val_values.is_empty() {
                 None
             } else {
@@ -239,8 +330,8 @@ impl FrameAutoencoder {
                     net: snapshot.clone(),
                     ..self.clone()
                 };
-                let s = probe.score_values(&val_values)?;
-                Some(s.iter().sum::<f64>() / s.len() as f64)
+                let v = probe.score_values(&val_values)?;
+                Some(v.iter().sum::<f64>() / v.len() as f64)
             };
             let seconds = started.elapsed().as_secs_f64();
             let epoch_report = EpochReport {
@@ -248,10 +339,10 @@ impl FrameAutoencoder {
                 train_loss,
                 validation_loss,
                 seconds,
-                frames_per_s: train_idx.len() as f64 / seconds.max(1e-9),
+                frames_per_s: s.train_idx.len() as f64 / seconds.max(1e-9),
             };
             progress(&Progress::Epoch(epoch_report.clone()));
-            report.epochs.push(epoch_report);
+            s.report.epochs.push(epoch_report);
             let monitored = validation_loss.unwrap_or(train_loss);
             if !monitored.is_finite() {
                 return Err(AeError::Diverged {
@@ -259,22 +350,27 @@ impl FrameAutoencoder {
                     loss: monitored,
                 });
             }
-            match &best {
-                Some((b, _)) if monitored >= b - config.min_delta => since_best += 1,
+            match &s.best {
+                Some((b, _)) if monitored >= b - config.min_delta => s.since_best += 1,
                 _ => {
-                    best = Some((monitored, snapshot));
-                    report.best_epoch = epoch;
-                    since_best = 0;
+                    s.best = Some((monitored, snapshot));
+                    s.report.best_epoch = epoch;
+                    s.since_best = 0;
                 }
             }
-            if config.patience.is_some_and(|p| since_best >= p) {
-                report.stopped_early = epoch < config.epochs;
+            if config.patience.is_some_and(|p| s.since_best >= p) {
+                s.report.stopped_early = epoch < config.epochs;
+            }
+            if let Some(path) = checkpoint {
+                self.save_checkpoint(path, config, frames.len(), print, &s)?;
+            }
+            if config.patience.is_some_and(|p| s.since_best >= p) {
                 break;
             }
         }
-        if let Some((_, net)) = best {
+        if let Some((_, net)) = s.best {
             self.net = net;
         }
-        Ok(report)
+        Ok(s.report)
     }
 }
