@@ -39,8 +39,9 @@ pub struct OpenOptions {
     pub span_s: Option<(f64, f64)>,
 }
 
-/// Opens a directory of images, a `.y4m` file, or anything else through
-/// ffmpeg.
+/// Opens a directory of images, a `.y4m` file, a `lavfi:GRAPH` test source
+/// (ffmpeg's filter-graph input, for example `lavfi:testsrc2=size=320x240`),
+/// or anything else through ffmpeg (files, `rtsp://` and `http://` URLs).
 ///
 /// # Errors
 /// The sources' own errors; [`SourceError::Unsupported`] for options a
@@ -81,7 +82,12 @@ pub fn open(input: &Path, o: OpenOptions) -> Result<Opened, SourceError> {
             duration_s: None,
         });
     }
-    let mut f = Ffmpeg::new(input).output(o.format);
+    let lavfi = input.to_str().and_then(|s| s.strip_prefix("lavfi:"));
+    let mut f = match lavfi {
+        Some(graph) => Ffmpeg::new(graph).input_format("lavfi"),
+        None => Ffmpeg::new(input),
+    }
+    .output(o.format);
     if let Some(ms) = o.every_ms {
         f = f.every_millis(ms);
     }

@@ -1,0 +1,163 @@
+//! Helpers shared by the autoencoder examples (`cargo run --release
+//! --example surveillance_autoencoder`, `--example stream_monitor`):
+//! choosing a backend by name, reading any source as model-sized grey
+//! frames, and a progress bar for training.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use conv_autoencoder::{Backend, Progress};
+use oddframe::Frame;
+use oddframe_examples_video::{open, OpenOptions};
+use video_features::preprocess::Preprocess;
+use video_features::{PixelFormat, SourceError};
+
+pub use oddframe_examples_video::{peak_memory_mib, testdata};
+
+/// The backend a command-line name asks for: `cpu` is the fastest CPU
+/// backend compiled in (flex), `ndarray` and `flex` name one, `gpu` is
+/// wgpu (feature `gpu` of this package).
+///
+/// # Errors
+/// An unknown name.
+pub fn backend(name: &str) -> Result<Backend, String> {
+    match name.to_ascii_lowercase().as_str() {
+        "cpu" | "flex" => Ok(Backend::Flex),
+        "ndarray" => Ok(Backend::Cpu),
+        "gpu" | "wgpu" => Ok(Backend::Gpu),
+        other => Err(format!(
+            "unknown backend {other:?} (known: cpu, gpu, flex, ndarray)"
+        )),
+    }
+}
+
+/// How reports name a backend: `cpu (flex)`, `cpu (ndarray)`, `gpu (wgpu)`.
+pub fn device_label(b: Backend) -> &'static str {
+    match b {
+        Backend::Cpu => "cpu (ndarray)",
+        Backend::Flex => "cpu (flex)",
+        Backend::Gpu => "gpu (wgpu)",
+        _ => "unknown",
+    }
+}
+
+/// The frames of `input` (a file or URL ffmpeg reads, a `.y4m` file or a
+/// directory of images) as `width` x `height` grey frames, one every
+/// `every_ms` milliseconds, within `span_s` (start and length in seconds;
+/// ffmpeg inputs only). ffmpeg scales its inputs itself; the others are
+/// converted with BT.601 luma and resized here.
+///
+/// # Errors
+/// The source's errors.
+pub fn grey_frames(
+    input: &Path,
+    every_ms: u32,
+    (width, height): (u32, u32),
+    span_s: Option<(f64, f64)>,
+) -> Result<impl Iterator<Item = Result<Frame, SourceError>>, SourceError> {
+    let native = input.is_dir() || input.extension().is_some_and(|e| e == "y4m");
+    let opened = open(
+        input,
+        OpenOptions {
+            format: PixelFormat::Luma,
+            every_ms: Some(every_ms),
+            size: (!native).then_some((width, height)),
+            span_s,
+        },
+    )?;
+    let fit = Preprocess::new().grey(true).resize(width, height);
+    Ok(opened.frames.map(move |f| {
+        let f = f?;
+        if f.width() == width && f.height() == height && f.channels() == 1 {
+            Ok(f)
+        } else {
+            fit.apply(&f)
+        }
+    }))
+}
+
+/// A one-line progress bar for [`conv_autoencoder::FrameAutoencoder::fit`],
+/// redrawn on standard error: epoch, a bar over the epoch's batches, the
+/// running loss, and a line per finished epoch.
+#[derive(Debug)]
+pub struct ProgressBar {
+    epochs: usize,
+    started: Instant,
+    quiet: bool,
+}
+
+impl ProgressBar {
+    /// A bar for up to `epochs` epochs; `quiet` draws nothing.
+    pub fn new(epochs: usize, quiet: bool) -> Self {
+        Self {
+            epochs,
+            started: Instant::now(),
+            quiet,
+        }
+    }
+
+    /// Draws one progress event.
+    pub fn update(&mut self, p: &Progress) {
+        if self.quiet {
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        // a closed stderr is no reason to stop training
+        let _ = match p {
+            Progress::Batch {
+                epoch,
+                batch,
+                batches,
+                loss,
+            } => write!(
+                err,
+                "\r  epoch {epoch:>3}/{} [{}] {batch}/{batches} loss {loss:.5} ",
+                self.epochs,
+                bar(*batch, *batches, 24)
+            ),
+            Progress::Epoch(e) => writeln!(
+                err,
+                "\r  epoch {:>3}/{} train loss {:.5}, validation loss {}, {:.1} frames/s, {:.0} s elapsed",
+                e.epoch,
+                self.epochs,
+                e.train_loss,
+                e.validation_loss
+                    .map_or_else(|| "-".into(), |v| format!("{v:.5}")),
+                e.frames_per_s,
+                self.started.elapsed().as_secs_f64()
+            ),
+            _ => Ok(()),
+        };
+    }
+}
+
+/// `done` of `total` as `width` characters of `#` and `.`.
+pub fn bar(done: usize, total: usize, width: usize) -> String {
+    let filled = (done.min(total) * width)
+        .checked_div(total)
+        .unwrap_or(width);
+    format!("{}{}", "#".repeat(filled), ".".repeat(width - filled))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bar_fills_in_proportion() {
+        assert_eq!(bar(0, 4, 8), "........");
+        assert_eq!(bar(1, 4, 8), "##......");
+        assert_eq!(bar(4, 4, 8), "########");
+        assert_eq!(bar(9, 4, 8), "########");
+        assert_eq!(bar(0, 0, 3), "###");
+    }
+
+    #[test]
+    fn backend_names() {
+        assert_eq!(backend("cpu"), Ok(Backend::Flex));
+        assert_eq!(backend("NDARRAY"), Ok(Backend::Cpu));
+        assert_eq!(backend("gpu"), Ok(Backend::Gpu));
+        assert!(backend("tpu").is_err());
+    }
+}
