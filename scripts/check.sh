@@ -83,6 +83,23 @@ cargo run --locked -q -p oddframe-examples-video --example video_info -- \
     testdata/video/carphone_distorted.12f.y4m --reference testdata/video/carphone_pristine.12f.y4m
 cargo run --locked -q -p oddframe-examples-video --example embedding_ocsvm -- --quiet
 
+step "autoencoder examples on bundled data (binaries built by the all-feature tests)"
+# run directly: `cargo run` with this package's default features would
+# build burn once more
+examples="$target/debug/examples"
+scores="$(mktemp)"
+"$examples/surveillance_autoencoder" --quiet --min-auc 0.9 --scores-out "$scores"
+rows=$(($(wc -l < "$scores") - 1))
+echo "scores CSV: $rows frames"
+if [ "$rows" -lt 500 ] || ! head -n 1 "$scores" | grep -qx 'frame,time_s,score,is_anomaly'; then
+    echo "error: the scores CSV is not what the example promises" >&2
+    exit 1
+fi
+rm -f "$scores"
+"$examples/stream_monitor" --quiet
+"$examples/stream_monitor" --frames 40 --quiet "lavfi:testsrc2=size=160x120:rate=10" \
+    testdata/video/vtest_160x120_420.y4m
+
 step "docs (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --locked
 
@@ -123,12 +140,17 @@ else
     export RUSTC_BOOTSTRAP=1
     fuzz=(cargo fuzz)
 fi
+# the fuzz build compiles burn too (autoencoder_load): keep it beside the
+# main target directory so a machine that keeps $HOME reuses it
+fuzz_target_dir="fuzz/target"
+if [ "$target" != target ]; then fuzz_target_dir="$target-fuzz"; fi
 for target in $("${fuzz[@]}" list --fuzz-dir fuzz); do
     echo "fuzz target $target"
     if [ -d "fuzz/regressions/$target" ]; then
-        "${fuzz[@]}" run --fuzz-dir fuzz "$target" fuzz/regressions/"$target"/* -- -rss_limit_mb=2048
+        "${fuzz[@]}" run --fuzz-dir fuzz --target-dir "$fuzz_target_dir" "$target" \
+            fuzz/regressions/"$target"/* -- -rss_limit_mb=2048
     fi
-    "${fuzz[@]}" run --fuzz-dir fuzz "$target" -- \
+    "${fuzz[@]}" run --fuzz-dir fuzz --target-dir "$fuzz_target_dir" "$target" -- \
         -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048
 done
 

@@ -74,6 +74,7 @@ usage: surveillance_autoencoder [--train VIDEO... --test VIDEO] [options]
   --load FILE        analyse with a saved model (no --train needed)
   --scores-out FILE  CSV of frame, time_s, score, is_anomaly
   --quiet            no progress bar and no per-frame table
+  --min-auc X        bundled experiment: fail unless the frame AUC is >= X
 With no videos: the bundled vtest.avi experiment described in the source.
 ";
 
@@ -89,6 +90,7 @@ struct Options {
     load: Option<PathBuf>,
     scores_out: Option<PathBuf>,
     quiet: bool,
+    min_auc: Option<f64>,
 }
 
 fn parse_args() -> AnyResult<Options> {
@@ -104,6 +106,7 @@ fn parse_args() -> AnyResult<Options> {
         load: None,
         scores_out: None,
         quiet: false,
+        min_auc: None,
     };
     let mut in_train = false;
     let mut args = std::env::args().skip(1);
@@ -126,6 +129,7 @@ fn parse_args() -> AnyResult<Options> {
             "--load" => o.load = Some(value("--load")?.into()),
             "--scores-out" => o.scores_out = Some(value("--scores-out")?.into()),
             "--quiet" => o.quiet = true,
+            "--min-auc" => o.min_auc = Some(value("--min-auc")?.parse()?),
             "-h" | "--help" => {
                 print!("{HELP}");
                 std::process::exit(0);
@@ -430,6 +434,7 @@ report: {}",
         device_label(m.backend())
     );
     let mut auc = String::new();
+    let mut below_min = false;
     if o.test.is_none() {
         let scores: Vec<f64> = decisions.iter().map(|d| d.score).collect();
         let value = metrics::roc_auc(&test.anomalous, &scores)?;
@@ -450,6 +455,7 @@ report: {}",
         );
         println!("  frame ROC AUC   {value:.3}");
         auc = format!(",\"auc\":{value}");
+        below_min = o.min_auc.is_some_and(|min| value < min);
     }
     if let Some(mib) = peak_memory_mib() {
         println!("  peak memory     {mib:.0} MiB");
@@ -462,6 +468,9 @@ report: {}",
         serde_json::Value::from(device_label(m.backend())),
         m.parameters()
     );
+    if below_min {
+        return Err("the frame AUC is below --min-auc".into());
+    }
     Ok(())
 }
 
