@@ -75,7 +75,7 @@ cargo test --workspace --all-features --locked --benches --no-run
 
 step "tests, default features (the crates without burn; conv-autoencoder's default build is checked)"
 cargo test --workspace --locked \
-    --exclude conv-autoencoder --exclude oddframe-benches
+    --exclude conv-autoencoder --exclude oddframe-benches --exclude oddframe-examples-autoencoder
 cargo check -p conv-autoencoder --locked
 
 step "video examples on bundled data (they need ffmpeg)"
@@ -117,6 +117,7 @@ done
 rm -rf target/package-check
 CARGO_TARGET_DIR=target/package-check cargo package --workspace --locked --allow-dirty \
     --exclude oddframe-examples-tabular --exclude oddframe-examples-video --exclude oddframe-benches \
+    --exclude oddframe-examples-autoencoder \
     --exclude conv-autoencoder
 # Verifying conv-autoencoder would compile burn a third time, unoptimised
 # (about 5 minutes); it is built and tested above. Package every crate
@@ -124,7 +125,8 @@ CARGO_TARGET_DIR=target/package-check cargo package --workspace --locked --allow
 # checked (alone it cannot be packaged: its path dependencies are not on
 # crates.io, and only a workspace-wide run resolves them locally).
 CARGO_TARGET_DIR=target/package-check cargo package --workspace --locked --allow-dirty --no-verify \
-    --exclude oddframe-examples-tabular --exclude oddframe-examples-video --exclude oddframe-benches
+    --exclude oddframe-examples-tabular --exclude oddframe-examples-video --exclude oddframe-benches \
+    --exclude oddframe-examples-autoencoder
 
 step "fuzz smoke run (${FUZZ_SECONDS} s per target, after replaying fuzz/regressions)"
 if ! command -v cargo-fuzz >/dev/null 2>&1; then

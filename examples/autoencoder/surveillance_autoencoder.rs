@@ -70,6 +70,8 @@ usage: surveillance_autoencoder [--train VIDEO... --test VIDEO] [options]
   --batch N          frames per Adam step (default 64)
   --lr X             Adam's learning rate (default 0.001)
   --seed N           weights, split and shuffling seed (default 0)
+  --checkpoint FILE  save the training state after every epoch; when FILE
+                     exists, resume from it (an interrupted run continues)
   --save FILE        save the trained, calibrated model
   --load FILE        analyse with a saved model (no --train needed)
   --scores-out FILE  CSV of frame, time_s, score, is_anomaly
@@ -88,6 +90,7 @@ struct Options {
     train_config: TrainConfig,
     save: Option<PathBuf>,
     load: Option<PathBuf>,
+    checkpoint: Option<PathBuf>,
     scores_out: Option<PathBuf>,
     quiet: bool,
     min_auc: Option<f64>,
@@ -104,6 +107,7 @@ fn parse_args() -> AnyResult<Options> {
         train_config: TrainConfig::default(),
         save: None,
         load: None,
+        checkpoint: None,
         scores_out: None,
         quiet: false,
         min_auc: None,
@@ -126,6 +130,7 @@ fn parse_args() -> AnyResult<Options> {
             "--lr" => o.train_config.learning_rate = value("--lr")?.parse()?,
             "--seed" => o.train_config.seed = value("--seed")?.parse()?,
             "--save" => o.save = Some(value("--save")?.into()),
+            "--checkpoint" => o.checkpoint = Some(value("--checkpoint")?.into()),
             "--load" => o.load = Some(value("--load")?.into()),
             "--scores-out" => o.scores_out = Some(value("--scores-out")?.into()),
             "--quiet" => o.quiet = true,
@@ -247,13 +252,23 @@ fn model(o: &Options, arch: Architecture, normal: &[Vec<Frame>]) -> AnyResult<Fr
     );
     let mut bar = ProgressBar::new(o.train_config.epochs, o.quiet);
     let started = Instant::now();
-    let report = m.fit(&fit, &o.train_config, |p| bar.update(p))?;
-    let seconds = started.elapsed().as_secs_f64();
+    let report = match &o.checkpoint {
+        Some(path) => {
+            if path.exists() {
+                println!("resuming from {}", path.display());
+            }
+            m.fit_with_checkpoint(&fit, &o.train_config, path, |p| bar.update(p))?
+        }
+        None => m.fit(&fit, &o.train_config, |p| bar.update(p))?,
+    };
+    // epochs of a resumed run were timed when they ran
+    let seconds: f64 = report.epochs.iter().map(|e| e.seconds).sum();
     let steps: usize = report.epochs.len() * report.train_frames;
     println!(
-        "trained {} epochs in {seconds:.1} s ({:.1} frames/s), kept epoch {}{}",
+        "trained {} epochs in {seconds:.1} s ({:.1} frames/s, this run {:.1} s), kept epoch {}{}",
         report.epochs.len(),
-        steps as f64 / seconds,
+        steps as f64 / seconds.max(1e-9),
+        started.elapsed().as_secs_f64(),
         report.best_epoch,
         if report.stopped_early {
             " (stopped early)"
