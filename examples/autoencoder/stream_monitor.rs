@@ -101,7 +101,8 @@ fn parse_args() -> AnyResult<Options> {
 
 /// A message from a reader thread.
 enum Msg {
-    Frame(usize, Frame),
+    /// Source, frame, and whether the bundled anomaly was pasted into it.
+    Frame(usize, Frame, bool),
     Done(usize, Option<String>),
 }
 
@@ -143,12 +144,9 @@ fn readers(o: &Options, construct: &[bool]) -> mpsc::Receiver<Msg> {
                     .map_err(|e| e.to_string())?;
                 for f in frames.take(limit.map_or(usize::MAX, |n| n as usize)) {
                     let f = f.map_err(|e| e.to_string())?;
-                    let f = if construct && in_constructed_span(&f) {
-                        paste_square(f)
-                    } else {
-                        f
-                    };
-                    if tx.send(Msg::Frame(i, f)).is_err() {
+                    let pasted = construct && in_constructed_span(&f);
+                    let f = if pasted { paste_square(f) } else { f };
+                    if tx.send(Msg::Frame(i, f, pasted)).is_err() {
                         return Ok(()); // the monitor stopped
                     }
                 }
@@ -212,7 +210,7 @@ fn run(o: &mut Options) -> AnyResult<()> {
         msgs.extend(rx.try_iter().take(4 * names.len()));
         for m in msgs {
             match m {
-                Msg::Frame(i, f) => batch.push((i, f)),
+                Msg::Frame(i, f, pasted) => batch.push((i, f, pasted)),
                 Msg::Done(i, err) => {
                     open -= 1;
                     tally[i].error = err;
@@ -221,19 +219,13 @@ fn run(o: &mut Options) -> AnyResult<()> {
         }
         let meta: Vec<(usize, f64, bool)> = batch
             .iter()
-            .map(|(i, f)| {
-                (
-                    *i,
-                    f.timestamp().as_secs_f64(),
-                    construct.get(*i) == Some(&true) && in_constructed_span(f),
-                )
-            })
+            .map(|(i, f, pasted)| (*i, f.timestamp().as_secs_f64(), *pasted))
             .collect();
         let t = Instant::now();
         let results = monitor.process_batch(
             batch
                 .into_iter()
-                .map(|(i, f)| (names[i].as_str(), f))
+                .map(|(i, f, _)| (names[i].as_str(), f))
                 .collect(),
         );
         busy += t.elapsed();
@@ -344,16 +336,8 @@ fn summary(
 }
 
 fn main() {
-    match parse_args() {
-        Ok(mut o) => {
-            if let Err(e) = run(&mut o) {
-                eprintln!("error: {e}");
-                std::process::exit(2);
-            }
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(2);
-        }
+    if let Err(e) = parse_args().and_then(|mut o| run(&mut o)) {
+        eprintln!("error: {e}");
+        std::process::exit(2);
     }
 }

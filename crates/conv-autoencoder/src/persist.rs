@@ -63,10 +63,15 @@ pub(crate) fn invalid(msg: impl Into<String>) -> AeError {
     AeError::InvalidModel(msg.into())
 }
 
-/// FNV-1a, 64-bit.
+/// FNV-1a, 64-bit, of `bytes`.
 pub(crate) fn checksum(bytes: &[u8]) -> u64 {
+    fnv1a(bytes.iter().copied())
+}
+
+/// FNV-1a, 64-bit, of a stream of bytes (no buffer needed).
+pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
+    for b in bytes {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
     }
     h

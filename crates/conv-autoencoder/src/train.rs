@@ -205,9 +205,7 @@ impl Session {
 /// A fingerprint of the training inputs: a checkpoint resumes only on the
 /// same frames.
 pub(crate) fn fingerprint(values: &[f32]) -> u64 {
-    let mut bytes = Vec::with_capacity(values.len() * 4);
-    crate::persist::push_f32(&mut bytes, values);
-    crate::persist::checksum(&bytes)
+    crate::persist::fnv1a(values.iter().flat_map(|v| v.to_le_bytes()))
 }
 
 impl FrameAutoencoder {
@@ -358,13 +356,14 @@ impl FrameAutoencoder {
                     s.since_best = 0;
                 }
             }
-            if config.patience.is_some_and(|p| s.since_best >= p) {
+            let patience_ran_out = config.patience.is_some_and(|p| s.since_best >= p);
+            if patience_ran_out {
                 s.report.stopped_early = epoch < config.epochs;
             }
             if let Some(path) = checkpoint {
                 self.save_checkpoint(path, config, frames.len(), print, &s)?;
             }
-            if config.patience.is_some_and(|p| s.since_best >= p) {
+            if patience_ran_out {
                 break;
             }
         }
