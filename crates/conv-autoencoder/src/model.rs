@@ -143,10 +143,11 @@ impl FrameAutoencoder {
     pub(crate) fn score_values(&self, values: &[f32]) -> Result<Vec<f64>> {
         let len = self.arch.input_len();
         let mut scores = Vec::with_capacity(values.len() / len);
+        let net = self.net.folded();
         for chunk in values.chunks(SCORE_BATCH * len) {
             let n = chunk.len() / len;
             let x = self.tensor(chunk.to_vec(), n, &self.device);
-            let d = self.net.forward(x.clone()) - x;
+            let d = net.forward(x.clone()) - x;
             let per_frame = (d.clone() * d).reshape([n, len]).mean_dim(1);
             scores.extend(
                 read_f32(per_frame.into_data())?
@@ -182,10 +183,11 @@ impl FrameAutoencoder {
         let a = &self.arch;
         let values = self.inputs(frames)?;
         let mut maps = Vec::with_capacity(frames.len());
+        let net = self.net.folded();
         for chunk in values.chunks(SCORE_BATCH * a.input_len()) {
             let n = chunk.len() / a.input_len();
             let x = self.tensor(chunk.to_vec(), n, &self.device);
-            let d = self.net.forward(x.clone()) - x;
+            let d = net.forward(x.clone()) - x;
             let m: Tensor<3> = (d.clone() * d).mean_dim(1).reshape([n, a.height, a.width]);
             let flat = read_f32(m.into_data())?;
             for map in flat.chunks(a.height * a.width) {
