@@ -110,7 +110,7 @@ step "packaging (publishable crates)"
 # and compiled artifacts in the target directory without looking at their
 # contents. A run at the same path as an earlier one would therefore verify
 # against the earlier run's sources. Drop both kinds of stale copy first.
-publishable=(oddframe fisvdd ocsvm-scaler video-features conv-autoencoder)
+publishable=(oddframe fisvdd ocsvm-scaler video-features conv-autoencoder artifact-scorer)
 for name in "${publishable[@]}"; do
     rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/"$name"-[0-9]*
 done

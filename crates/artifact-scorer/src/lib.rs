@@ -1,0 +1,8 @@
+#![doc = include_str!("../README.md")]
+
+mod luma;
+mod measure;
+pub mod noise;
+
+pub use luma::Luma;
+pub use measure::Measurement;

@@ -1,0 +1,32 @@
+//! The noise detectors on arbitrary small frames (grey or RGB, any size up
+//! to 40x40, any content): a measurement with finite values and severities
+//! in 0..=1, or an error for frames below 3x3 — never a panic or NaN.
+#![no_main]
+
+use artifact_scorer::{noise, Luma};
+use libfuzzer_sys::fuzz_target;
+use oddframe::image::{GrayImage, RgbImage};
+use oddframe::Frame;
+
+fuzz_target!(|data: &[u8]| {
+    let [a, b, c, rest @ ..] = data else { return };
+    let (w, h) = (u32::from(a % 41), u32::from(b % 41));
+    let rgb = c & 1 == 1;
+    let n = (w * h) as usize * if rgb { 3 } else { 1 };
+    let pixels: Vec<u8> = (0..n).map(|i| rest.get(i).copied().unwrap_or(0)).collect();
+    let frame = if rgb {
+        Frame::rgb(RgbImage::from_raw(w, h, pixels).expect("sized"), 0, Default::default())
+    } else {
+        Frame::luma(GrayImage::from_raw(w, h, pixels).expect("sized"), 0, Default::default())
+    };
+    let luma = Luma::from_frame(&frame).expect("grey and RGB convert");
+    match noise::measure(&luma) {
+        Ok(m) => {
+            for x in [m.gaussian, m.impulse] {
+                assert!(x.raw.is_finite() && x.raw >= 0.0, "{m:?}");
+                assert!((0.0..=1.0).contains(&x.severity), "{m:?}");
+            }
+        }
+        Err(e) => assert!(w < 3 || h < 3, "{w}x{h}: {e}"),
+    }
+});
