@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod blur;
 mod luma;
 mod measure;
 pub mod noise;

@@ -4,46 +4,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
+mod common;
+
 use artifact_scorer::{noise, Luma};
+use common::{load, median, spearman_with_levels, Rng, IMAGES};
 use oddframe::{image::GrayImage, Frame};
 
-const IMAGES: [&str; 5] = ["baboon", "building", "butterfly", "fruits", "starry_night"];
 /// Gaussian noise sigma per level 0-5 (8-bit units).
 const SIGMAS: [f64; 6] = [0.0, 3.0, 6.0, 10.0, 15.0, 25.0];
 /// Salt-and-pepper fraction per level 0-5.
 const IMPULSES: [f64; 6] = [0.0, 0.002, 0.005, 0.01, 0.03, 0.08];
-
-fn load(name: &str) -> GrayImage {
-    let path = format!(
-        "{}/../../testdata/images/{name}.jpg",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    image::open(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e}"))
-        .to_luma8()
-}
-
-/// SplitMix64: a small deterministic generator for the distortions.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn normal(&mut self) -> f64 {
-        let u = self.uniform().max(f64::MIN_POSITIVE);
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * self.uniform()).cos()
-    }
-}
 
 fn gaussian(img: &GrayImage, sigma: f64, seed: u64) -> GrayImage {
     let mut rng = Rng(seed);
@@ -69,35 +39,6 @@ fn salt_and_pepper(img: &GrayImage, fraction: f64, seed: u64) -> GrayImage {
 
 fn measure(img: GrayImage) -> noise::Noise {
     noise::measure(&Luma::from_frame(&Frame::luma(img, 0, Default::default())).unwrap()).unwrap()
-}
-
-/// Spearman's rank correlation of the levels 0..n with `values` (ties get
-/// their mean rank).
-fn spearman_with_levels(values: &[f64]) -> f64 {
-    let n = values.len();
-    let mut ranks = vec![0.0; n];
-    for (i, v) in values.iter().enumerate() {
-        let below = values.iter().filter(|w| *w < v).count() as f64;
-        let equal = values.iter().filter(|w| *w == v).count() as f64;
-        ranks[i] = below + (equal + 1.0) / 2.0;
-    }
-    let mean = (n as f64 + 1.0) / 2.0;
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (i, r) in ranks.iter().enumerate() {
-        let (x, y) = (i as f64 + 1.0 - mean, r - mean);
-        sxy += x * y;
-        sxx += x * x;
-        syy += y * y;
-    }
-    if syy == 0.0 {
-        return 0.0;
-    }
-    sxy / (sxx * syy).sqrt()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 #[test]

@@ -1,9 +1,10 @@
-//! The noise detectors on arbitrary small frames (grey or RGB, any size up
-//! to 40x40, any content): a measurement with finite values and severities
-//! in 0..=1, or an error for frames below 3x3 — never a panic or NaN.
+//! The detectors on arbitrary small frames (grey or RGB, any size up to
+//! 40x40, any content): measurements with finite values and severities in
+//! 0..=1, or an error for frames below a detector's least size — never a
+//! panic or NaN.
 #![no_main]
 
-use artifact_scorer::{noise, Luma};
+use artifact_scorer::{blur, noise, Luma, Measurement};
 use libfuzzer_sys::fuzz_target;
 use oddframe::image::{GrayImage, RgbImage};
 use oddframe::Frame;
@@ -20,13 +21,19 @@ fuzz_target!(|data: &[u8]| {
         Frame::luma(GrayImage::from_raw(w, h, pixels).expect("sized"), 0, Default::default())
     };
     let luma = Luma::from_frame(&frame).expect("grey and RGB convert");
+    let check = |m: Measurement| {
+        assert!(m.raw.is_finite() && m.raw >= 0.0, "{m:?}");
+        assert!((0.0..=1.0).contains(&m.severity), "{m:?}");
+    };
     match noise::measure(&luma) {
-        Ok(m) => {
-            for x in [m.gaussian, m.impulse] {
-                assert!(x.raw.is_finite() && x.raw >= 0.0, "{m:?}");
-                assert!((0.0..=1.0).contains(&x.severity), "{m:?}");
-            }
-        }
+        Ok(m) => [m.gaussian, m.impulse].into_iter().for_each(check),
         Err(e) => assert!(w < 3 || h < 3, "{w}x{h}: {e}"),
+    }
+    match blur::measure(&luma) {
+        Ok(b) => {
+            check(b.overall);
+            assert!(b.directions.iter().all(|d| (0.0..=1.0).contains(d)), "{b:?}");
+        }
+        Err(e) => assert!(w < 2 || h < 2, "{w}x{h}: {e}"),
     }
 });
