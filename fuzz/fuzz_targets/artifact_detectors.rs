@@ -4,7 +4,7 @@
 //! panic or NaN.
 #![no_main]
 
-use artifact_scorer::{blur, noise, Luma, Measurement};
+use artifact_scorer::{blur, noise, saturation, Luma, Measurement};
 use libfuzzer_sys::fuzz_target;
 use oddframe::image::{GrayImage, RgbImage};
 use oddframe::Frame;
@@ -35,5 +35,12 @@ fuzz_target!(|data: &[u8]| {
             assert!(b.directions.iter().all(|d| (0.0..=1.0).contains(d)), "{b:?}");
         }
         Err(e) => assert!(w < 2 || h < 2, "{w}x{h}: {e}"),
+    }
+    match saturation::measure(&frame) {
+        Ok(s) => {
+            check(s.over_saturated);
+            assert!(s.colourfulness.is_finite() && s.colourfulness >= 0.0, "{s:?}");
+        }
+        Err(e) => assert!(w == 0 || h == 0, "{w}x{h}: {e}"),
     }
 });

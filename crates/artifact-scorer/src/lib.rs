@@ -4,6 +4,7 @@ pub mod blur;
 mod luma;
 mod measure;
 pub mod noise;
+pub mod saturation;
 
 pub use luma::Luma;
 pub use measure::Measurement;

@@ -120,3 +120,14 @@ pub fn motion(length: usize, degrees: f64) -> Kernel {
     }
     normalised(taps)
 }
+
+/// A bundled image in colour.
+pub fn load_rgb(name: &str) -> oddframe::image::RgbImage {
+    let path = format!(
+        "{}/../../testdata/images/{name}.jpg",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    image::open(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+        .to_rgb8()
+}
