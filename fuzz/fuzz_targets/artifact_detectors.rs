@@ -4,7 +4,7 @@
 //! panic or NaN.
 #![no_main]
 
-use artifact_scorer::{blur, noise, saturation, Luma, Measurement};
+use artifact_scorer::{blur, judder, noise, saturation, Luma, Measurement};
 use libfuzzer_sys::fuzz_target;
 use oddframe::image::{GrayImage, RgbImage};
 use oddframe::Frame;
@@ -43,4 +43,8 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(e) => assert!(w == 0 || h == 0, "{w}x{h}: {e}"),
     }
+    // a held frame between two copies: any frame gives a defined cadence
+    let j = judder::measure(&[frame.clone(), frame.clone(), frame]).expect("one size, in order");
+    check(j.irregular);
+    assert_eq!(j.transitions, 2);
 });

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod blur;
+pub mod judder;
 mod luma;
 mod measure;
 pub mod noise;

@@ -1,0 +1,38 @@
+//! artifact-scorer's detectors on one 1080p frame, one core: the bundled
+//! `fruits.jpg` (OpenCV sample data) enlarged to 1920x1080 with a bilinear
+//! filter. The budgets: each spatial detector at most 10 ms.
+
+#![allow(missing_docs)] // criterion_group! generates an undocumented pub fn
+#![allow(clippy::expect_used)] // bundled data
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use artifact_scorer::{blur, noise, saturation, Luma};
+use criterion::{criterion_group, criterion_main, Criterion};
+use image::imageops::FilterType;
+use oddframe::Frame;
+
+fn frame() -> Frame {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/images/fruits.jpg");
+    let img = image::open(path).expect("bundled image").to_rgb8();
+    let big = image::imageops::resize(&img, 1920, 1080, FilterType::Triangle);
+    Frame::rgb(big, 0, Duration::ZERO)
+}
+
+fn bench(c: &mut Criterion) {
+    let frame = frame();
+    let luma = Luma::from_frame(&frame).expect("RGB");
+    let mut g = c.benchmark_group("artifact_1080p");
+    g.sample_size(10).measurement_time(Duration::from_secs(5));
+    g.bench_function("luma", |b| b.iter(|| Luma::from_frame(black_box(&frame))));
+    g.bench_function("noise", |b| b.iter(|| noise::measure(black_box(&luma))));
+    g.bench_function("blur", |b| b.iter(|| blur::measure(black_box(&luma))));
+    g.bench_function("saturation", |b| {
+        b.iter(|| saturation::measure(black_box(&frame)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

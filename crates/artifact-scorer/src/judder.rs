@@ -1,0 +1,141 @@
+//! Judder: an irregular cadence of frames — content held (a frame repeated
+//! while the scene moves), frames dropped (motion or time jumping by more
+//! than one step) — within a window of consecutive frames.
+//!
+//! For each pair of consecutive frames the detector takes the mean absolute
+//! luma difference `d` (on every [`GRID`]th pixel of every [`GRID`]th row)
+//! and the timestamp step `dt`. Against the window's medians `m` of `d` and
+//! `T` of `dt`, a transition is
+//! - *held* when the scene moves (`m >= `[`MOTION_MIN`]) but this pair
+//!   barely differs (`d < `[`HOLD_RATIO`]` * m`);
+//! - *dropped* when time jumps (`dt > `[`GAP_RATIO`]` * T`) or, in a moving
+//!   scene, the content jumps (`d > `[`DROP_RATIO`]` * m`).
+//!
+//! The raw measurement is the fraction of transitions that are held or
+//! dropped; severity maps it linearly, reaching 1 at [`IRREGULAR_SEVERE`].
+//! A window of fewer than two frames has no transitions: raw and severity 0.
+
+use oddframe::{Error, Frame, Result};
+
+use crate::{Luma, Measurement};
+
+/// Sampling step of the frame difference, in pixels along both axes.
+pub const GRID: usize = 2;
+/// Least median difference (8-bit units) for the scene to count as moving.
+pub const MOTION_MIN: f64 = 0.5;
+/// A transition differing by less than this share of the median is held.
+pub const HOLD_RATIO: f64 = 0.25;
+/// A transition differing by more than this multiple of the median dropped frames.
+pub const DROP_RATIO: f64 = 1.6;
+/// A timestamp step longer than this multiple of the median dropped frames.
+pub const GAP_RATIO: f64 = 1.5;
+/// Irregular fraction at and above which the severity is 1.
+pub const IRREGULAR_SEVERE: f64 = 0.5;
+
+/// The cadence of a window of frames.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Judder {
+    /// Raw: the fraction of irregular transitions; severity per the module docs.
+    pub irregular: Measurement,
+    /// Transitions that held the previous content.
+    pub held: usize,
+    /// Transitions that skipped frames.
+    pub dropped: usize,
+    /// Transitions in the window (frames - 1).
+    pub transitions: usize,
+}
+
+/// Measures judder over consecutive `frames` (in order, one size).
+///
+/// ```
+/// use std::time::Duration;
+/// use artifact_scorer::judder;
+/// use oddframe::{image::GrayImage, Frame};
+///
+/// // a bar moving 2 pixels per frame, with the fourth frame a repeat of the third
+/// let at = |x0: u32, k: u64| {
+///     let img = GrayImage::from_fn(64, 16, |x, _| [if (x0..x0 + 8).contains(&x) { 255 } else { 0 }].into());
+///     Frame::luma(img, k, Duration::from_millis(40 * k))
+/// };
+/// let frames: Vec<Frame> = [0, 2, 4, 4, 6, 8, 10].iter().zip(0..).map(|(&x, k)| at(x, k)).collect();
+/// let j = judder::measure(&frames)?;
+/// assert_eq!((j.held, j.dropped, j.transitions), (1, 0, 6));
+/// # Ok::<(), oddframe::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::DimensionMismatch`] when the frames differ in size, or a
+/// timestamp goes backwards ([`Error::InvalidParameter`]).
+pub fn measure(frames: &[Frame]) -> Result<Judder> {
+    let lumas = frames
+        .iter()
+        .map(Luma::from_frame)
+        .collect::<Result<Vec<_>>>()?;
+    let mut diffs = Vec::with_capacity(frames.len().saturating_sub(1));
+    let mut steps = Vec::with_capacity(diffs.capacity());
+    for (i, pair) in lumas.windows(2).enumerate() {
+        diffs.push(mean_abs_diff(&pair[0], &pair[1])?);
+        let (a, b) = (frames[i].timestamp(), frames[i + 1].timestamp());
+        let step = b.checked_sub(a).ok_or_else(|| {
+            Error::invalid_parameter("timestamp", format!("{b:?} after {a:?}"), "non-decreasing")
+        })?;
+        steps.push(step.as_secs_f64());
+    }
+    let transitions = diffs.len();
+    let (m, t) = (median(&diffs), median(&steps));
+    let moving = m >= MOTION_MIN;
+    let (mut held, mut dropped) = (0, 0);
+    for (&d, &dt) in diffs.iter().zip(&steps) {
+        if moving && d < HOLD_RATIO * m {
+            held += 1;
+        } else if (t > 0.0 && dt > GAP_RATIO * t) || (moving && d > DROP_RATIO * m) {
+            dropped += 1;
+        }
+    }
+    let raw = if transitions == 0 {
+        0.0
+    } else {
+        (held + dropped) as f64 / transitions as f64
+    };
+    Ok(Judder {
+        irregular: Measurement::new(raw, raw / IRREGULAR_SEVERE),
+        held,
+        dropped,
+        transitions,
+    })
+}
+
+fn mean_abs_diff(a: &Luma, b: &Luma) -> Result<f64> {
+    if (a.width(), a.height()) != (b.width(), b.height()) {
+        return Err(Error::DimensionMismatch {
+            what: "frame pixels in a window",
+            expected: a.width() * a.height(),
+            found: b.width() * b.height(),
+        });
+    }
+    let w = a.width();
+    let (pa, pb) = (a.as_slice(), b.as_slice());
+    let (mut sum, mut n) = (0.0f64, 0usize);
+    for y in (0..a.height()).step_by(GRID) {
+        for x in (0..w).step_by(GRID) {
+            sum += f64::from((pa[y * w + x] - pb[y * w + x]).abs());
+            n += 1;
+        }
+    }
+    Ok(if n == 0 { 0.0 } else { sum / n as f64 })
+}
+
+/// Median (mean of the middle two for an even count); 0 for none.
+fn median(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        0.5 * (s[n / 2 - 1] + s[n / 2])
+    }
+}
