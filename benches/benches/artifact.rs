@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use artifact_scorer::{blur, noise, saturation, Luma};
+use artifact_scorer::{blocking, blur, noise, saturation, Luma};
 use criterion::{criterion_group, criterion_main, Criterion};
 use image::imageops::FilterType;
 use oddframe::Frame;
@@ -27,6 +27,9 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10).measurement_time(Duration::from_secs(5));
     g.bench_function("luma", |b| b.iter(|| Luma::from_frame(black_box(&frame))));
     g.bench_function("noise", |b| b.iter(|| noise::measure(black_box(&luma))));
+    g.bench_function("blocking", |b| {
+        b.iter(|| blocking::measure(black_box(&luma)))
+    });
     g.bench_function("blur", |b| b.iter(|| blur::measure(black_box(&luma))));
     g.bench_function("saturation", |b| {
         b.iter(|| saturation::measure(black_box(&frame)))

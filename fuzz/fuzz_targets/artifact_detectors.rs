@@ -4,7 +4,7 @@
 //! panic or NaN.
 #![no_main]
 
-use artifact_scorer::{blur, judder, noise, saturation, Luma, Measurement};
+use artifact_scorer::{blocking, blur, judder, noise, saturation, Luma, Measurement};
 use libfuzzer_sys::fuzz_target;
 use oddframe::image::{GrayImage, RgbImage};
 use oddframe::Frame;
@@ -35,6 +35,15 @@ fuzz_target!(|data: &[u8]| {
             assert!(b.directions.iter().all(|d| (0.0..=1.0).contains(d)), "{b:?}");
         }
         Err(e) => assert!(w < 2 || h < 2, "{w}x{h}: {e}"),
+    }
+    match blocking::measure(&luma) {
+        Ok(b) => {
+            check(b.overall);
+            for g in [b.columns, b.rows] {
+                assert!(g.phase < g.period && g.ratio.is_finite(), "{b:?}");
+            }
+        }
+        Err(e) => assert!(w < 32 || h < 32, "{w}x{h}: {e}"),
     }
     match saturation::measure(&frame) {
         Ok(s) => {
