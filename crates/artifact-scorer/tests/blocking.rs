@@ -11,8 +11,8 @@
 
 mod common;
 
-use artifact_scorer::{blocking, noise, Luma};
-use common::{load, median, spearman_with_levels, IMAGES};
+use artifact_scorer::{blocking, Luma};
+use common::{assert_not_noise, load, median, spearman_with_levels, IMAGES};
 use image::codecs::jpeg::JpegEncoder;
 use oddframe::{image::GrayImage, Frame};
 
@@ -55,15 +55,7 @@ fn jpeg_compression_raises_blocking_severity() {
         for b in &runs[3..] {
             assert_eq!((b.columns.period, b.rows.period), (8, 8), "{name}: {b:?}");
         }
-        // blocking is not noise
-        for level in [3, 5] {
-            let n = noise::measure(&planes[level]).unwrap();
-            let limit = if level == 3 { 0.2 } else { 0.35 };
-            assert!(
-                n.gaussian.severity <= limit && n.impulse.severity <= limit,
-                "{name} level {level}: {n:?}"
-            );
-        }
+        assert_not_noise(name, &planes);
         rhos.push(spearman_with_levels(&raw));
     }
     assert!(median(rhos.clone()) >= 0.95, "{rhos:?}");

@@ -6,8 +6,10 @@
 
 mod common;
 
-use artifact_scorer::{blur, noise, Luma};
-use common::{convolve, load, median, motion, pillbox, spearman_with_levels, Kernel, IMAGES};
+use artifact_scorer::{blur, Luma};
+use common::{
+    assert_not_noise, convolve, load, median, motion, pillbox, spearman_with_levels, Kernel, IMAGES,
+};
 use oddframe::{image::GrayImage, Frame};
 
 /// Pillbox radius per level 0-5 (level 0: no blur).
@@ -37,15 +39,7 @@ fn check(name: &str, planes: &[Luma], rhos: &mut Vec<f64>) {
     let sev: Vec<f64> = runs.iter().map(|b| b.overall.severity).collect();
     assert!(sev.windows(2).all(|p| p[1] >= p[0]), "{name}: {sev:?}");
     assert!(sev[5] >= sev[0] + 0.4, "{name}: strong blur reads {sev:?}");
-    // blur is not noise
-    for level in [3, 5] {
-        let n = noise::measure(&planes[level]).unwrap();
-        let limit = if level == 3 { 0.2 } else { 0.35 };
-        assert!(
-            n.gaussian.severity <= limit && n.impulse.severity <= limit,
-            "{name} level {level}: {n:?}"
-        );
-    }
+    assert_not_noise(name, planes);
     rhos.push(spearman_with_levels(&raw));
 }
 

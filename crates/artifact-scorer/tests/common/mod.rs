@@ -131,3 +131,16 @@ pub fn load_rgb(name: &str) -> oddframe::image::RgbImage {
         .unwrap_or_else(|e| panic!("{path}: {e}"))
         .to_rgb8()
 }
+
+/// Specificity: the noise detectors stay quiet on another family's
+/// distortion — at most 0.2 at level 3 and 0.35 at level 5 of `planes`
+/// (indexed by level).
+pub fn assert_not_noise(name: &str, planes: &[artifact_scorer::Luma]) {
+    for (level, limit) in [(3, 0.2), (5, 0.35)] {
+        let n = artifact_scorer::noise::measure(&planes[level]).unwrap();
+        assert!(
+            n.gaussian.severity <= limit && n.impulse.severity <= limit,
+            "{name} level {level}: {n:?}"
+        );
+    }
+}
