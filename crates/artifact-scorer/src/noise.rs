@@ -1,5 +1,6 @@
-//! Noise detectors: additive Gaussian noise and impulse (salt-and-pepper,
-//! random-valued) noise.
+//! Noise detectors: additive Gaussian noise and impulse (salt-and-pepper)
+//! noise. Random-valued impulses that are not extreme are not counted as
+//! impulses; they raise the Gaussian estimate instead.
 //!
 //! # Impulse noise
 //! A pixel is an impulse when its value is extreme (at most
@@ -22,8 +23,7 @@
 //! texture only parts of it, so sigma is estimated in [`BLOCK`]-pixel
 //! blocks and the frame's is the [`BLOCK_QUANTILE`] of the blocks' (which
 //! reads a little below the true sigma on pure noise). The raw measurement
-//! is that sigma in 8-bit units; severity
-//! maps it linearly from [`SIGMA_CLEAN`] (0) to [`SIGMA_SEVERE`] (1).
+//! is that sigma in 8-bit units; severity maps it linearly from [`SIGMA_CLEAN`] (0) to [`SIGMA_SEVERE`] (1).
 
 use oddframe::{Error, Result};
 
