@@ -16,7 +16,7 @@
 //! (1: no grid); severity maps it linearly from [`RATIO_CLEAN`] (0) to
 //! [`RATIO_SEVERE`] (1).
 
-use oddframe::{Error, Result};
+use oddframe::Result;
 
 use crate::{Luma, Measurement};
 
@@ -69,23 +69,17 @@ pub struct Blocking {
 /// ```
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] for a plane smaller than 32x32 (too few
+/// [`oddframe::Error::InvalidParameter`] for a plane smaller than 32x32 (too few
 /// blocks to find a grid).
 pub fn measure(luma: &Luma) -> Result<Blocking> {
+    luma.require(32, "at least 32x32 pixels")?;
     let (w, h) = (luma.width(), luma.height());
-    if w < 32 || h < 32 {
-        return Err(Error::invalid_parameter(
-            "frame size",
-            format!("{w}x{h}"),
-            "at least 32x32 pixels",
-        ));
-    }
     let p = luma.as_slice();
     let columns = grid(&profile(w, h, |x, y| p[y * w + x]));
     let rows = grid(&profile(h, w, |x, y| p[x * w + y]));
     let raw = columns.ratio.max(rows.ratio);
     Ok(Blocking {
-        overall: Measurement::new(raw, (raw - RATIO_CLEAN) / (RATIO_SEVERE - RATIO_CLEAN)),
+        overall: Measurement::linear(raw, RATIO_CLEAN, RATIO_SEVERE),
         columns,
         rows,
     })

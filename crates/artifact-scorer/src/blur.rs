@@ -13,7 +13,7 @@
 //! measurement is the largest `b` of the eight; severity maps it linearly from
 //! [`BLUR_CLEAN`] (0) to [`BLUR_SEVERE`] (1).
 
-use oddframe::{Error, Result};
+use oddframe::Result;
 
 use crate::{Luma, Measurement};
 
@@ -62,20 +62,13 @@ pub struct Blur {
 /// ```
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] for a plane smaller than 2x2.
+/// [`oddframe::Error::InvalidParameter`] for a plane smaller than 2x2.
 pub fn measure(luma: &Luma) -> Result<Blur> {
-    let (w, h) = (luma.width(), luma.height());
-    if w < 2 || h < 2 {
-        return Err(Error::invalid_parameter(
-            "frame size",
-            format!("{w}x{h}"),
-            "at least 2x2 pixels",
-        ));
-    }
+    luma.require(2, "at least 2x2 pixels")?;
     let directions = DIRECTIONS.map(|d| reblur(luma, d));
     let raw = directions.iter().copied().fold(0.0, f64::max);
     Ok(Blur {
-        overall: Measurement::new(raw, (raw - BLUR_CLEAN) / (BLUR_SEVERE - BLUR_CLEAN)),
+        overall: Measurement::linear(raw, BLUR_CLEAN, BLUR_SEVERE),
         directions,
     })
 }

@@ -15,6 +15,7 @@
 //! dropped; severity maps it linearly, reaching 1 at [`IRREGULAR_SEVERE`].
 //! A window of fewer than two frames has no transitions: raw and severity 0.
 
+use oddframe::threshold::quantile;
 use oddframe::{Error, Frame, Result};
 
 use crate::{Luma, Measurement};
@@ -82,7 +83,15 @@ pub fn measure(frames: &[Frame]) -> Result<Judder> {
         steps.push(step.as_secs_f64());
     }
     let transitions = diffs.len();
-    let (m, t) = (median(&diffs), median(&steps));
+    if transitions == 0 {
+        return Ok(Judder {
+            irregular: Measurement::new(0.0, 0.0),
+            held: 0,
+            dropped: 0,
+            transitions,
+        });
+    }
+    let (m, t) = (quantile(&diffs, 0.5)?, quantile(&steps, 0.5)?);
     let moving = m >= MOTION_MIN;
     let (mut held, mut dropped) = (0, 0);
     for (&d, &dt) in diffs.iter().zip(&steps) {
@@ -92,13 +101,9 @@ pub fn measure(frames: &[Frame]) -> Result<Judder> {
             dropped += 1;
         }
     }
-    let raw = if transitions == 0 {
-        0.0
-    } else {
-        (held + dropped) as f64 / transitions as f64
-    };
+    let raw = (held + dropped) as f64 / transitions as f64;
     Ok(Judder {
-        irregular: Measurement::new(raw, raw / IRREGULAR_SEVERE),
+        irregular: Measurement::linear(raw, 0.0, IRREGULAR_SEVERE),
         held,
         dropped,
         transitions,
@@ -123,19 +128,4 @@ fn mean_abs_diff(a: &Luma, b: &Luma) -> Result<f64> {
         }
     }
     Ok(if n == 0 { 0.0 } else { sum / n as f64 })
-}
-
-/// Median (mean of the middle two for an even count); 0 for none.
-fn median(v: &[f64]) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let n = s.len();
-    if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        0.5 * (s[n / 2 - 1] + s[n / 2])
-    }
 }

@@ -53,6 +53,16 @@ impl Luma {
         })
     }
 
+    /// [`Error::InvalidParameter`] unless the plane is at least `side`
+    /// pixels wide and high (`allowed` says so in words).
+    pub(crate) fn require(&self, side: usize, allowed: &'static str) -> Result<()> {
+        if self.width >= side && self.height >= side {
+            return Ok(());
+        }
+        let size = format!("{}x{}", self.width, self.height);
+        Err(Error::invalid_parameter("frame size", size, allowed))
+    }
+
     /// Width in pixels.
     pub fn width(&self) -> usize {
         self.width

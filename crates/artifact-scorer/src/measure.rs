@@ -12,6 +12,16 @@ pub struct Measurement {
 }
 
 impl Measurement {
+    /// Severity rising linearly from 0 at `clean` to 1 at `severe`.
+    pub(crate) fn linear(raw: f64, clean: f64, severe: f64) -> Self {
+        Self::new(raw, (raw - clean) / (severe - clean))
+    }
+
+    /// Severity `1 - exp(-raw / scale)`: 0.63 at `scale`, approaching 1.
+    pub(crate) fn saturating(raw: f64, scale: f64) -> Self {
+        Self::new(raw, 1.0 - (-raw / scale).exp())
+    }
+
     /// A measurement with `severity` clamped into `0..=1` (NaN becomes 0).
     pub(crate) fn new(raw: f64, severity: f64) -> Self {
         let severity = if severity.is_nan() {

@@ -25,7 +25,8 @@
 //! reads a little below the true sigma on pure noise). The raw measurement
 //! is that sigma in 8-bit units; severity maps it linearly from [`SIGMA_CLEAN`] (0) to [`SIGMA_SEVERE`] (1).
 
-use oddframe::{Error, Result};
+use oddframe::threshold::quantile;
+use oddframe::Result;
 
 use crate::{Luma, Measurement};
 
@@ -73,22 +74,16 @@ pub struct Noise {
 /// ```
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] for a plane smaller than 3x3.
+/// [`oddframe::Error::InvalidParameter`] for a plane smaller than 3x3.
 pub fn measure(luma: &Luma) -> Result<Noise> {
+    luma.require(3, "at least 3x3 pixels")?;
     let (w, h) = (luma.width(), luma.height());
-    if w < 3 || h < 3 {
-        return Err(Error::invalid_parameter(
-            "frame size",
-            format!("{w}x{h}"),
-            "at least 3x3 pixels",
-        ));
-    }
     let impulses = impulse_mask(luma);
     let interior = (w - 2) * (h - 2);
     let fraction = impulses.iter().filter(|&&m| m).count() as f64 / interior as f64;
-    let impulse = Measurement::new(fraction, 1.0 - (-fraction / 0.02).exp());
-    let sigma = immerkaer_sigma(luma, &impulses);
-    let gaussian = Measurement::new(sigma, (sigma - SIGMA_CLEAN) / (SIGMA_SEVERE - SIGMA_CLEAN));
+    let impulse = Measurement::saturating(fraction, 0.02);
+    let sigma = immerkaer_sigma(luma, &impulses)?;
+    let gaussian = Measurement::linear(sigma, SIGMA_CLEAN, SIGMA_SEVERE);
     Ok(Noise { gaussian, impulse })
 }
 
@@ -128,7 +123,7 @@ fn impulse_mask(luma: &Luma) -> Vec<bool> {
 /// pixels that are neither among the frame's strongest gradients nor next
 /// to an impulse, and taken at the [`BLOCK_QUANTILE`] of the blocks: noise
 /// covers the whole frame, texture only parts of it.
-fn immerkaer_sigma(luma: &Luma, impulses: &[bool]) -> f64 {
+fn immerkaer_sigma(luma: &Luma, impulses: &[bool]) -> Result<f64> {
     let (w, h, p) = (luma.width(), luma.height(), luma.as_slice());
     let (iw, ih) = (w - 2, h - 2);
     // per interior pixel: Sobel magnitude and |Laplacian difference|; NaN
@@ -155,7 +150,7 @@ fn immerkaer_sigma(luma: &Luma, impulses: &[bool]) -> f64 {
     }
     let mut finite: Vec<f32> = grad.iter().copied().filter(|g| !g.is_nan()).collect();
     if finite.is_empty() {
-        return 0.0;
+        return Ok(0.0);
     }
     let keep =
         ((finite.len() as f64 * (1.0 - EDGE_FRACTION)).ceil() as usize).clamp(1, finite.len());
@@ -187,7 +182,6 @@ fn immerkaer_sigma(luma: &Luma, impulses: &[bool]) -> f64 {
             .fold((0.0, 0usize), |(s, c), i| (s + f64::from(lap[i]), c + 1));
         sigmas.push(sum / count.max(1) as f64);
     }
-    let q = ((sigmas.len() - 1) as f64 * BLOCK_QUANTILE).round() as usize;
-    let (_, &mut m, _) = sigmas.select_nth_unstable_by(q, f64::total_cmp);
-    (std::f64::consts::PI / 2.0).sqrt() * m / 6.0
+    let m = quantile(&sigmas, BLOCK_QUANTILE)?;
+    Ok((std::f64::consts::PI / 2.0).sqrt() * m / 6.0)
 }

@@ -77,7 +77,7 @@ pub fn measure(frame: &Frame) -> Result<Saturation> {
     let colourfulness =
         (rg.var() + yb.var()).sqrt() + 0.3 * (rg.mean().powi(2) + yb.mean().powi(2)).sqrt();
     Ok(Saturation {
-        over_saturated: Measurement::new(fraction, 1.0 - (-fraction / FRACTION_SCALE).exp()),
+        over_saturated: Measurement::saturating(fraction, FRACTION_SCALE),
         colourfulness,
     })
 }

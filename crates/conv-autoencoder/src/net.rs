@@ -1,5 +1,7 @@
 //! The burn module built from an [`Architecture`]; crate-private.
 
+use std::borrow::Cow;
+
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::interpolate::{Interpolate2d, Interpolate2dConfig, InterpolateMode};
@@ -191,8 +193,16 @@ impl Net {
     /// convolution before it (its running statistics become a per-channel
     /// scale of the weights and a bias): four passes over every normalised
     /// activation fewer. Never trained or saved; scores differ from
-    /// [`Net::forward`]'s only by float rounding.
-    pub(crate) fn folded(&self) -> Net {
+    /// [`Net::forward`]'s only by float rounding. A network without batch
+    /// norms (the online monitor's, scored every frame) is borrowed as it is.
+    pub(crate) fn folded(&self) -> Cow<'_, Net> {
+        let encoder = self.encoder.iter().map(|s| &s.norm);
+        if encoder
+            .chain(self.decoder.iter().map(|s| &s.norm))
+            .all(Option::is_none)
+        {
+            return Cow::Borrowed(self);
+        }
         let mut net = self.clone();
         for s in &mut net.encoder {
             if let Some(bn) = s.norm.take() {
@@ -208,7 +218,7 @@ impl Net {
                 (None, None) => s.norm = Some(bn),
             }
         }
-        net
+        Cow::Owned(net)
     }
 }
 
@@ -275,7 +285,13 @@ mod tests {
             count += 1;
         }
         assert_eq!(count, 5, "three encoder and two decoder norms");
+        let stream = Net::new(&Architecture::stream(), &device);
+        assert!(
+            matches!(stream.folded(), Cow::Borrowed(_)),
+            "nothing to fold"
+        );
         let folded = net.folded();
+        assert!(matches!(folded, Cow::Owned(_)));
         assert!(folded.encoder.iter().all(|s| s.norm.is_none()));
         assert!(folded.decoder.iter().all(|s| s.norm.is_none()));
 

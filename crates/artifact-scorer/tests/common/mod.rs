@@ -7,15 +7,18 @@ use oddframe::image::GrayImage;
 /// The pristine images in `testdata/images` (OpenCV sample data).
 pub const IMAGES: [&str; 5] = ["baboon", "building", "butterfly", "fruits", "starry_night"];
 
-/// A bundled image as grey.
-pub fn load(name: &str) -> GrayImage {
+/// A bundled image as decoded.
+fn open(name: &str) -> image::DynamicImage {
     let path = format!(
         "{}/../../testdata/images/{name}.jpg",
         env!("CARGO_MANIFEST_DIR")
     );
-    image::open(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e}"))
-        .to_luma8()
+    image::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A bundled image as grey.
+pub fn load(name: &str) -> GrayImage {
+    open(name).to_luma8()
 }
 
 /// SplitMix64: a small deterministic generator for the distortions.
@@ -123,13 +126,7 @@ pub fn motion(length: usize, degrees: f64) -> Kernel {
 
 /// A bundled image in colour.
 pub fn load_rgb(name: &str) -> oddframe::image::RgbImage {
-    let path = format!(
-        "{}/../../testdata/images/{name}.jpg",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    image::open(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e}"))
-        .to_rgb8()
+    open(name).to_rgb8()
 }
 
 /// Specificity: the noise detectors stay quiet on another family's
