@@ -247,20 +247,45 @@ fn fold(
 #[cfg(test)]
 mod tests {
     use burn::module::RunningState;
-    use burn::tensor::Distribution;
+    use burn::tensor::TensorData;
 
     use super::*;
+    use crate::model::seeded;
+    use crate::rng::Rng;
     use crate::Backend;
 
-    /// Random batch-norm parameters and running statistics, so folding has
-    /// something to fold (fresh ones are almost the identity).
-    fn randomise(bn: &mut BatchNorm, device: &Device) {
+    /// `n` values uniform in `lo..hi` from `rng`.
+    fn uniform(rng: &mut Rng, n: usize, lo: f64, hi: f64) -> Vec<f32> {
+        (0..n)
+            .map(|_| (lo + (hi - lo) * rng.unit()) as f32)
+            .collect()
+    }
+
+    /// Seeded batch-norm parameters and running statistics, so folding has
+    /// something to fold (fresh ones are the identity).
+    fn randomise(bn: &mut BatchNorm, rng: &mut Rng, device: &Device) {
         let c = bn.gamma.val().dims()[0];
-        let u = |lo, hi| Tensor::<1>::random([c], Distribution::Uniform(lo, hi), device);
+        let mut u =
+            |lo, hi| Tensor::<1>::from_data(TensorData::new(uniform(rng, c, lo, hi), [c]), device);
         bn.gamma = Param::from_tensor(u(0.5, 2.0));
         bn.beta = Param::from_tensor(u(-1.0, 1.0));
         bn.running_mean = RunningState::new(u(-0.5, 0.5));
         bn.running_var = RunningState::new(u(0.2, 3.0));
+    }
+
+    fn output(net: &Net, x: &Tensor<4>) -> Vec<f32> {
+        net.forward(x.clone())
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap()
+    }
+
+    fn largest_difference(a: &[f32], b: &[f32]) -> f32 {
+        assert_eq!(a.len(), b.len());
+        a.iter()
+            .zip(b)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max)
     }
 
     #[test]
@@ -276,12 +301,13 @@ mod tests {
             ..Architecture::cctv()
         };
         arch.validate().unwrap();
-        let mut net = Net::new(&arch, &device).valid();
+        let mut rng = Rng::new(11);
+        let mut net = seeded(Net::new(&arch, &device), 5).valid();
         let norms = net.encoder.iter_mut().filter_map(|s| s.norm.as_mut());
         let norms = norms.chain(net.decoder.iter_mut().filter_map(|s| s.norm.as_mut()));
         let mut count = 0;
         for bn in norms {
-            randomise(bn, &device);
+            randomise(bn, &mut rng, &device);
             count += 1;
         }
         assert_eq!(count, 5, "three encoder and two decoder norms");
@@ -295,36 +321,19 @@ mod tests {
         assert!(folded.encoder.iter().all(|s| s.norm.is_none()));
         assert!(folded.decoder.iter().all(|s| s.norm.is_none()));
 
-        let x = Tensor::<4>::random([3, 1, 16, 16], Distribution::Uniform(-1.0, 1.0), &device);
-        let want: Vec<f32> = net
-            .forward(x.clone())
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap();
-        let got: Vec<f32> = folded.forward(x).into_data().try_to_vec::<f32>().unwrap();
-        assert_eq!(want.len(), got.len());
-        let worst = want
-            .iter()
-            .zip(&got)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0f32, f32::max);
+        let x = Tensor::<4>::from_data(
+            TensorData::new(uniform(&mut rng, 3 * 16 * 16, -1.0, 1.0), [3, 1, 16, 16]),
+            &device,
+        );
+        let want = output(&net, &x);
+        let worst = largest_difference(&want, &output(&folded, &x));
         assert!(worst < 1e-5, "largest difference {worst}");
         // the norms matter: dropping them instead of folding changes the output
         let mut bare = net.clone();
         bare.encoder.iter_mut().for_each(|s| s.norm = None);
         bare.decoder.iter_mut().for_each(|s| s.norm = None);
-        let x = Tensor::<4>::random([3, 1, 16, 16], Distribution::Uniform(-1.0, 1.0), &device);
-        let a: Vec<f32> = net
-            .forward(x.clone())
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap();
-        let b: Vec<f32> = bare.forward(x).into_data().try_to_vec::<f32>().unwrap();
-        let moved = a
-            .iter()
-            .zip(&b)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0f32, f32::max);
+        let moved = largest_difference(&want, &output(&bare, &x));
+        println!("folding: {worst:e}; dropping the norms: {moved}");
         assert!(moved > 1e-2, "batch norms changed nothing ({moved})");
     }
 }
