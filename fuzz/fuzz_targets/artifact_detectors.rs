@@ -4,7 +4,7 @@
 //! panic or NaN.
 #![no_main]
 
-use artifact_scorer::{blocking, blur, judder, noise, saturation, Luma, Measurement};
+use artifact_scorer::{blocking, blur, judder, noise, ringing, saturation, Luma, Measurement};
 use libfuzzer_sys::fuzz_target;
 use oddframe::image::{GrayImage, RgbImage};
 use oddframe::Frame;
@@ -27,6 +27,10 @@ fuzz_target!(|data: &[u8]| {
     };
     match noise::measure(&luma) {
         Ok(m) => [m.gaussian, m.impulse].into_iter().for_each(check),
+        Err(e) => assert!(w < 3 || h < 3, "{w}x{h}: {e}"),
+    }
+    match ringing::measure(&luma) {
+        Ok(r) => check(r.overall),
         Err(e) => assert!(w < 3 || h < 3, "{w}x{h}: {e}"),
     }
     match blur::measure(&luma) {

@@ -2,10 +2,12 @@
 
 pub mod blocking;
 pub mod blur;
+mod filter;
 pub mod judder;
 mod luma;
 mod measure;
 pub mod noise;
+pub mod ringing;
 pub mod saturation;
 
 pub use luma::Luma;

@@ -28,6 +28,7 @@
 use oddframe::threshold::quantile;
 use oddframe::Result;
 
+use crate::filter::{median9, window};
 use crate::{Luma, Measurement};
 
 /// Values at or below this (8-bit units) count as extreme dark.
@@ -85,22 +86,6 @@ pub fn measure(luma: &Luma) -> Result<Noise> {
     let sigma = immerkaer_sigma(luma, &impulses)?;
     let gaussian = Measurement::linear(sigma, SIGMA_CLEAN, SIGMA_SEVERE);
     Ok(Noise { gaussian, impulse })
-}
-
-/// The 3x3 neighbourhood of interior pixel `(x, y)`, row by row.
-fn window(p: &[f32], w: usize, x: usize, y: usize) -> [f32; 9] {
-    let r = |dy: usize| {
-        let i = (y + dy - 1) * w + x;
-        [p[i - 1], p[i], p[i + 1]]
-    };
-    let [a, b, c] = [r(0), r(1), r(2)];
-    [a[0], a[1], a[2], b[0], b[1], b[2], c[0], c[1], c[2]]
-}
-
-/// Median of nine values (partial selection).
-fn median9(mut v: [f32; 9]) -> f32 {
-    let (_, m, _) = v.select_nth_unstable_by(4, f32::total_cmp);
-    *m
 }
 
 /// Impulse flags for the whole plane (border pixels are never impulses).

@@ -4,6 +4,8 @@
 
 use oddframe::image::GrayImage;
 
+pub mod distort;
+
 /// The pristine images in `testdata/images` (OpenCV sample data).
 pub const IMAGES: [&str; 5] = ["baboon", "building", "butterfly", "fruits", "starry_night"];
 
