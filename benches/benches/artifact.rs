@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use artifact_scorer::{blocking, blur, noise, ringing, saturation, Luma};
+use artifact_scorer::{blocking, blur, blur_kind, noise, ringing, saturation, Luma};
 use criterion::{criterion_group, criterion_main, Criterion};
 use image::imageops::FilterType;
 use oddframe::Frame;
@@ -32,6 +32,10 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("ringing", |b| b.iter(|| ringing::measure(black_box(&luma))));
     g.bench_function("blur", |b| b.iter(|| blur::measure(black_box(&luma))));
+    let measured = blur::measure(&luma).expect("1080p is large enough");
+    g.bench_function("blur_kind", |b| {
+        b.iter(|| blur_kind::measure(black_box(&luma), black_box(&measured)))
+    });
     g.bench_function("saturation", |b| {
         b.iter(|| saturation::measure(black_box(&frame)))
     });

@@ -4,7 +4,7 @@
 //! panic or NaN.
 #![no_main]
 
-use artifact_scorer::{blocking, blur, judder, noise, ringing, saturation, Luma, Measurement};
+use artifact_scorer::{blocking, blur, blur_kind, judder, noise, ringing, saturation, Luma, Measurement};
 use libfuzzer_sys::fuzz_target;
 use oddframe::image::{GrayImage, RgbImage};
 use oddframe::Frame;
@@ -37,6 +37,10 @@ fuzz_target!(|data: &[u8]| {
         Ok(b) => {
             check(b.overall);
             assert!(b.directions.iter().all(|d| (0.0..=1.0).contains(d)), "{b:?}");
+            let k = blur_kind::measure(&luma, &b).expect("any measured blur splits");
+            check(k.motion);
+            check(k.defocus);
+            assert!((0.0..=1.0).contains(&k.motion_share), "{k:?}");
         }
         Err(e) => assert!(w < 2 || h < 2, "{w}x{h}: {e}"),
     }

@@ -2,6 +2,7 @@
 
 pub mod blocking;
 pub mod blur;
+pub mod blur_kind;
 mod filter;
 pub mod judder;
 mod luma;

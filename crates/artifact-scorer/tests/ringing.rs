@@ -33,7 +33,10 @@ fn halo_raises_ringing_and_other_families_do_not() {
                 assert!(sev[5] >= sev[0] + 0.4, "{name}: {sev:?}");
                 rhos.push(spearman_with_levels(&raw));
             } else {
-                assert!(sev[3] <= 0.2 && sev[5] <= 0.35, "{name} {family:?}: {sev:?}");
+                assert!(
+                    sev[3] <= 0.2 && sev[5] <= 0.35,
+                    "{name} {family:?}: {sev:?}"
+                );
             }
         }
     }
@@ -42,7 +45,8 @@ fn halo_raises_ringing_and_other_families_do_not() {
 
 #[test]
 fn tiny_flat_and_edgeless_frames() {
-    let plane = |img: GrayImage| Luma::from_frame(&Frame::luma(img, 0, Default::default())).unwrap();
+    let plane =
+        |img: GrayImage| Luma::from_frame(&Frame::luma(img, 0, Default::default())).unwrap();
     let err = ringing::measure(&plane(GrayImage::new(2, 40))).unwrap_err();
     assert!(err.to_string().contains("3x3"), "{err}");
     // too small to hold an edge's profile, flat, and a gentle ramp: no edges
