@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use artifact_scorer::{blocking, blur, blur_kind, noise, ringing, saturation, Luma};
+use artifact_scorer::{banding, blocking, blur, blur_kind, noise, ringing, saturation, Luma};
 use criterion::{criterion_group, criterion_main, Criterion};
 use image::imageops::FilterType;
 use oddframe::Frame;
@@ -30,6 +30,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("blocking", |b| {
         b.iter(|| blocking::measure(black_box(&luma)))
     });
+    g.bench_function("banding", |b| b.iter(|| banding::measure(black_box(&luma))));
     g.bench_function("ringing", |b| b.iter(|| ringing::measure(black_box(&luma))));
     g.bench_function("blur", |b| b.iter(|| blur::measure(black_box(&luma))));
     let measured = blur::measure(&luma).expect("1080p is large enough");

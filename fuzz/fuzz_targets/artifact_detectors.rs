@@ -4,7 +4,7 @@
 //! panic or NaN.
 #![no_main]
 
-use artifact_scorer::{blocking, blur, blur_kind, judder, noise, ringing, saturation, Luma, Measurement};
+use artifact_scorer::{banding, blocking, blur, blur_kind, judder, noise, ringing, saturation, Luma, Measurement};
 use libfuzzer_sys::fuzz_target;
 use oddframe::image::{GrayImage, RgbImage};
 use oddframe::Frame;
@@ -28,6 +28,13 @@ fuzz_target!(|data: &[u8]| {
     match noise::measure(&luma) {
         Ok(m) => [m.gaussian, m.impulse].into_iter().for_each(check),
         Err(e) => assert!(w < 3 || h < 3, "{w}x{h}: {e}"),
+    }
+    match banding::measure(&luma) {
+        Ok(b) => {
+            check(b.overall);
+            assert!((0.0..=1.0).contains(&b.smooth_fraction), "{b:?}");
+        }
+        Err(e) => assert!(w < 2 || h < 2, "{w}x{h}: {e}"),
     }
     match ringing::measure(&luma) {
         Ok(r) => check(r.overall),

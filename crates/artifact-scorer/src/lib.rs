@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod banding;
 pub mod blocking;
 pub mod blur;
 pub mod blur_kind;

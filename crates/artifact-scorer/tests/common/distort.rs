@@ -137,3 +137,10 @@ pub fn boost(img: &RgbImage, factor: f64) -> RgbImage {
     }
     out
 }
+
+/// A smooth picture made from `img` (Gaussian blur, sigma 8): the gentle
+/// gradients of skies and walls, where quantisation shows as bands. On the
+/// textured originals, quantisation mostly coarsens texture instead.
+pub fn smooth_base(img: &RgbImage) -> RgbImage {
+    image::imageops::blur(img, 8.0)
+}
