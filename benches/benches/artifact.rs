@@ -1,6 +1,7 @@
 //! artifact-scorer's detectors on one 1080p frame, one core: the bundled
 //! `fruits.jpg` (OpenCV sample data) enlarged to 1920x1080 with a bilinear
-//! filter. The budgets: each spatial detector at most 10 ms.
+//! filter. The budgets: each spatial detector at most 10 ms, ghosting
+//! (a frame pair: the same frame panned by (5, 3) pixels) 20 ms.
 
 #![allow(missing_docs)] // criterion_group! generates an undocumented pub fn
 #![allow(clippy::expect_used)] // bundled data
@@ -8,20 +9,32 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use artifact_scorer::{banding, blocking, blur, blur_kind, noise, ringing, saturation, Luma};
+use artifact_scorer::{
+    banding, blocking, blur, blur_kind, ghosting, noise, ringing, saturation, Luma,
+};
 use criterion::{criterion_group, criterion_main, Criterion};
 use image::imageops::FilterType;
 use oddframe::Frame;
 
-fn frame() -> Frame {
+fn image_1080p() -> image::RgbImage {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/images/fruits.jpg");
     let img = image::open(path).expect("bundled image").to_rgb8();
-    let big = image::imageops::resize(&img, 1920, 1080, FilterType::Triangle);
-    Frame::rgb(big, 0, Duration::ZERO)
+    image::imageops::resize(&img, 1920, 1080, FilterType::Triangle)
+}
+
+/// The luma of `frame` with its content moved by `(dx, dy)` (edges repeated):
+/// the next frame of a pan.
+fn shifted(img: &image::RgbImage, dx: u32, dy: u32) -> Luma {
+    let (w, h) = img.dimensions();
+    let moved = image::RgbImage::from_fn(w, h, |x, y| {
+        *img.get_pixel(x.saturating_sub(dx), y.saturating_sub(dy))
+    });
+    Luma::from_frame(&Frame::rgb(moved, 1, Duration::ZERO)).expect("RGB")
 }
 
 fn bench(c: &mut Criterion) {
-    let frame = frame();
+    let img = image_1080p();
+    let frame = Frame::rgb(img.clone(), 0, Duration::ZERO);
     let luma = Luma::from_frame(&frame).expect("RGB");
     let mut g = c.benchmark_group("artifact_1080p");
     g.sample_size(10).measurement_time(Duration::from_secs(5));
@@ -31,6 +44,10 @@ fn bench(c: &mut Criterion) {
         b.iter(|| blocking::measure(black_box(&luma)))
     });
     g.bench_function("banding", |b| b.iter(|| banding::measure(black_box(&luma))));
+    let moved = shifted(&img, 5, 3);
+    g.bench_function("ghosting", |b| {
+        b.iter(|| ghosting::measure(black_box(&luma), black_box(&moved)))
+    });
     g.bench_function("ringing", |b| b.iter(|| ringing::measure(black_box(&luma))));
     g.bench_function("blur", |b| b.iter(|| blur::measure(black_box(&luma))));
     let measured = blur::measure(&luma).expect("1080p is large enough");

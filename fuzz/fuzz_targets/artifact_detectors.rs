@@ -4,10 +4,24 @@
 //! panic or NaN.
 #![no_main]
 
-use artifact_scorer::{banding, blocking, blur, blur_kind, judder, noise, ringing, saturation, Luma, Measurement};
+use artifact_scorer::{banding, blocking, blur, blur_kind, ghosting, judder, noise, ringing, saturation, Luma, Measurement};
 use libfuzzer_sys::fuzz_target;
 use oddframe::image::{GrayImage, RgbImage};
 use oddframe::Frame;
+
+/// The frame turned upside down (same size, other content).
+fn flipped(frame: &Frame) -> Luma {
+    let mut bytes = frame.as_bytes().to_vec();
+    bytes.reverse();
+    let (w, h) = (frame.width(), frame.height());
+    let f = if frame.channels() == 3 {
+        bytes.chunks_exact_mut(3).for_each(|p| p.reverse());
+        Frame::rgb(RgbImage::from_raw(w, h, bytes).expect("sized"), 0, Default::default())
+    } else {
+        Frame::luma(GrayImage::from_raw(w, h, bytes).expect("sized"), 0, Default::default())
+    };
+    Luma::from_frame(&f).expect("grey and RGB convert")
+}
 
 fuzz_target!(|data: &[u8]| {
     let [a, b, c, rest @ ..] = data else { return };
@@ -66,6 +80,12 @@ fuzz_target!(|data: &[u8]| {
             assert!(s.colourfulness.is_finite() && s.colourfulness >= 0.0, "{s:?}");
         }
         Err(e) => assert!(w == 0 || h == 0, "{w}x{h}: {e}"),
+    }
+    // the frame against itself and against itself upside down
+    for g in [ghosting::measure(&luma, &luma), ghosting::measure(&luma, &flipped(&frame))] {
+        let g = g.expect("same size");
+        check(g.overall);
+        assert!((0.0..=1.0).contains(&g.zero_peak), "{g:?}");
     }
     // a held frame between two copies: any frame gives a defined cadence
     let j = judder::measure(&[frame.clone(), frame.clone(), frame]).expect("one size, in order");

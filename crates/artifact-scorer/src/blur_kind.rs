@@ -32,14 +32,10 @@
 //! frame too small for a [`MIN_TILE`] tile, or without variation, has no
 //! cepstrum; its blur is split evenly.
 
-use std::f64::consts::PI;
-
-use oddframe::Result;
-use rustfft::num_complex::Complex;
-use rustfft::{Fft, FftPlanner};
-
 use crate::blur::Blur;
+use crate::spectrum::{power_cepstrum, tile_side};
 use crate::{Luma, Measurement};
+use oddframe::Result;
 
 /// Side of the tiles whose spectra are averaged (pixels).
 pub const TILE: usize = 128;
@@ -131,91 +127,10 @@ pub fn measure(luma: &Luma, blur: &Blur) -> Result<BlurKind> {
 /// The deepest peak of the tile-averaged power cepstrum, if the frame holds
 /// a tile and has variation.
 fn cepstral_peak(luma: &Luma) -> Option<CepstralPeak> {
-    let side = luma.width().min(luma.height());
-    let n = TILE.min(1 << side.checked_ilog2()?);
-    if n < MIN_TILE {
-        return None;
-    }
-    let cepstrum = power_cepstrum(luma, n)?;
+    let n = tile_side(luma, TILE, MIN_TILE)?;
+    let cepstrum = power_cepstrum(luma, n, TILES, 1e-3)?;
     let bins = PolarBins::new(&cepstrum, n);
     bins.deepest()
-}
-
-/// Power cepstrum (row-major, `n` by `n`, origin at index 0) of the
-/// spectrum averaged over the most varied tiles; `None` when every tile is flat.
-fn power_cepstrum(luma: &Luma, n: usize) -> Option<Vec<f64>> {
-    let tiles = varied_tiles(luma, n);
-    if tiles.is_empty() {
-        return None;
-    }
-    let mut planner = FftPlanner::<f32>::new();
-    let (fwd, inv) = (planner.plan_fft_forward(n), planner.plan_fft_inverse(n));
-    let hann: Vec<f32> = (0..n)
-        .map(|i| (0.5 - 0.5 * (2.0 * PI * i as f64 / (n - 1) as f64).cos()) as f32)
-        .collect();
-    let (w, p) = (luma.width(), luma.as_slice());
-    let mut buf = vec![Complex::new(0.0f32, 0.0); n * n];
-    let mut scratch = buf.clone();
-    let mut power = vec![0.0f64; n * n];
-    for &(x0, y0, mean) in &tiles {
-        for (y, row) in buf.chunks_exact_mut(n).enumerate() {
-            let src = &p[(y0 + y) * w + x0..][..n];
-            for ((c, v), hx) in row.iter_mut().zip(src).zip(&hann) {
-                *c = Complex::new((v - mean) * hx * hann[y], 0.0);
-            }
-        }
-        fft2(&mut buf, &mut scratch, n, fwd.as_ref());
-        for (acc, c) in power.iter_mut().zip(&buf) {
-            *acc += f64::from(c.norm_sqr());
-        }
-    }
-    let floor = 1e-3 * power.iter().sum::<f64>() / (n * n) as f64;
-    for (c, pw) in buf.iter_mut().zip(&power) {
-        *c = Complex::new((pw / tiles.len() as f64 + floor).ln() as f32, 0.0);
-    }
-    fft2(&mut buf, &mut scratch, n, inv.as_ref());
-    let scale = 1.0 / (n * n) as f64;
-    Some(buf.iter().map(|c| f64::from(c.re) * scale).collect())
-}
-
-/// A 2-D transform of the `n` by `n` `buf` with `fft` along both axes. The
-/// result is transposed; applied twice (forward then inverse), the
-/// transposes cancel.
-fn fft2(buf: &mut [Complex<f32>], scratch: &mut [Complex<f32>], n: usize, fft: &dyn Fft<f32>) {
-    fft.process(buf);
-    for y in 0..n {
-        for x in 0..n {
-            scratch[x * n + y] = buf[y * n + x];
-        }
-    }
-    fft.process(scratch);
-    buf.copy_from_slice(scratch);
-}
-
-/// Top-left corners and means of the [`TILES`] half-overlapping `n`-pixel
-/// tiles with the largest variance (flat tiles left out).
-fn varied_tiles(luma: &Luma, n: usize) -> Vec<(usize, usize, f32)> {
-    let (w, h, p) = (luma.width(), luma.height(), luma.as_slice());
-    let mut tiles = Vec::new();
-    for y0 in (0..=h - n).step_by(n / 2) {
-        for x0 in (0..=w - n).step_by(n / 2) {
-            let (mut s, mut ss) = (0.0f64, 0.0f64);
-            for y in y0..y0 + n {
-                for &v in &p[y * w + x0..][..n] {
-                    s += f64::from(v);
-                    ss += f64::from(v) * f64::from(v);
-                }
-            }
-            let count = (n * n) as f64;
-            let var = ss / count - (s / count).powi(2);
-            if var > 1e-6 {
-                tiles.push((var, x0, y0, (s / count) as f32));
-            }
-        }
-    }
-    tiles.sort_by(|a, b| b.0.total_cmp(&a.0));
-    tiles.truncate(TILES);
-    tiles.into_iter().map(|(_, x, y, m)| (x, y, m)).collect()
 }
 
 /// One cepstral value of the half plane, in polar coordinates.

@@ -5,12 +5,14 @@ pub mod blocking;
 pub mod blur;
 pub mod blur_kind;
 mod filter;
+pub mod ghosting;
 pub mod judder;
 mod luma;
 mod measure;
 pub mod noise;
 pub mod ringing;
 pub mod saturation;
+mod spectrum;
 
 pub use luma::Luma;
 pub use measure::Measurement;
