@@ -48,6 +48,8 @@ fn bench(c: &mut Criterion) {
     g.bench_function("ghosting", |b| {
         b.iter(|| ghosting::measure(black_box(&luma), black_box(&moved)))
     });
+    let niqe_model = artifact_scorer::niqe::NiqeModel::pristine();
+    g.bench_function("niqe", |b| b.iter(|| niqe_model.measure(black_box(&luma))));
     g.bench_function("ringing", |b| b.iter(|| ringing::measure(black_box(&luma))));
     g.bench_function("blur", |b| b.iter(|| blur::measure(black_box(&luma))));
     let measured = blur::measure(&luma).expect("1080p is large enough");

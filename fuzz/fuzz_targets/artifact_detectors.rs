@@ -81,6 +81,8 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(e) => assert!(w == 0 || h == 0, "{w}x{h}: {e}"),
     }
+    let niqe = artifact_scorer::niqe::NiqeModel::pristine().measure(&luma);
+    assert!(niqe.is_err(), "{w}x{h} is below one NIQE patch");
     // the frame against itself and against itself upside down
     for g in [ghosting::measure(&luma, &luma), ghosting::measure(&luma, &flipped(&frame))] {
         let g = g.expect("same size");

@@ -9,6 +9,7 @@ pub mod ghosting;
 pub mod judder;
 mod luma;
 mod measure;
+pub mod niqe;
 pub mod noise;
 pub mod ringing;
 pub mod saturation;
