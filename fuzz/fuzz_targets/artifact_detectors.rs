@@ -4,7 +4,10 @@
 //! panic or NaN.
 #![no_main]
 
-use artifact_scorer::{banding, blocking, blur, blur_kind, ghosting, judder, noise, ringing, saturation, Luma, Measurement};
+use artifact_scorer::{
+    banding, blocking, blur, blur_kind, ghosting, judder, noise, ringing, saturation, Luma,
+    Measurement,
+};
 use libfuzzer_sys::fuzz_target;
 use oddframe::image::{GrayImage, RgbImage};
 use oddframe::Frame;
@@ -16,9 +19,17 @@ fn flipped(frame: &Frame) -> Luma {
     let (w, h) = (frame.width(), frame.height());
     let f = if frame.channels() == 3 {
         bytes.chunks_exact_mut(3).for_each(|p| p.reverse());
-        Frame::rgb(RgbImage::from_raw(w, h, bytes).expect("sized"), 0, Default::default())
+        Frame::rgb(
+            RgbImage::from_raw(w, h, bytes).expect("sized"),
+            0,
+            Default::default(),
+        )
     } else {
-        Frame::luma(GrayImage::from_raw(w, h, bytes).expect("sized"), 0, Default::default())
+        Frame::luma(
+            GrayImage::from_raw(w, h, bytes).expect("sized"),
+            0,
+            Default::default(),
+        )
     };
     Luma::from_frame(&f).expect("grey and RGB convert")
 }
@@ -30,9 +41,17 @@ fuzz_target!(|data: &[u8]| {
     let n = (w * h) as usize * if rgb { 3 } else { 1 };
     let pixels: Vec<u8> = (0..n).map(|i| rest.get(i).copied().unwrap_or(0)).collect();
     let frame = if rgb {
-        Frame::rgb(RgbImage::from_raw(w, h, pixels).expect("sized"), 0, Default::default())
+        Frame::rgb(
+            RgbImage::from_raw(w, h, pixels).expect("sized"),
+            0,
+            Default::default(),
+        )
     } else {
-        Frame::luma(GrayImage::from_raw(w, h, pixels).expect("sized"), 0, Default::default())
+        Frame::luma(
+            GrayImage::from_raw(w, h, pixels).expect("sized"),
+            0,
+            Default::default(),
+        )
     };
     let luma = Luma::from_frame(&frame).expect("grey and RGB convert");
     let check = |m: Measurement| {
@@ -57,7 +76,10 @@ fuzz_target!(|data: &[u8]| {
     match blur::measure(&luma) {
         Ok(b) => {
             check(b.overall);
-            assert!(b.directions.iter().all(|d| (0.0..=1.0).contains(d)), "{b:?}");
+            assert!(
+                b.directions.iter().all(|d| (0.0..=1.0).contains(d)),
+                "{b:?}"
+            );
             let k = blur_kind::measure(&luma, &b).expect("any measured blur splits");
             check(k.motion);
             check(k.defocus);
@@ -77,14 +99,20 @@ fuzz_target!(|data: &[u8]| {
     match saturation::measure(&frame) {
         Ok(s) => {
             check(s.over_saturated);
-            assert!(s.colourfulness.is_finite() && s.colourfulness >= 0.0, "{s:?}");
+            assert!(
+                s.colourfulness.is_finite() && s.colourfulness >= 0.0,
+                "{s:?}"
+            );
         }
         Err(e) => assert!(w == 0 || h == 0, "{w}x{h}: {e}"),
     }
     let niqe = artifact_scorer::niqe::NiqeModel::pristine().measure(&luma);
     assert!(niqe.is_err(), "{w}x{h} is below one NIQE patch");
     // the frame against itself and against itself upside down
-    for g in [ghosting::measure(&luma, &luma), ghosting::measure(&luma, &flipped(&frame))] {
+    for g in [
+        ghosting::measure(&luma, &luma),
+        ghosting::measure(&luma, &flipped(&frame)),
+    ] {
         let g = g.expect("same size");
         check(g.overall);
         assert!((0.0..=1.0).contains(&g.zero_peak), "{g:?}");

@@ -45,9 +45,9 @@ pub const SCALES: usize = 5;
 /// Share of windows, the most banded, pooled per scale.
 pub const TOP_FRACTION: f64 = 0.3;
 /// Index at and below which the severity is 0.
-pub const BANDING_CLEAN: f64 = 0.2;
+pub const BANDING_CLEAN: f64 = 0.05;
 /// Index at and above which the severity is 1.
-pub const BANDING_SEVERE: f64 = 3.0;
+pub const BANDING_SEVERE: f64 = 3.3;
 
 /// Banding in a frame.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -232,7 +232,7 @@ impl Plane {
                 let up = share_in(c + k - tol, c + k + tol);
                 let down = share_in(c - k - tol, c - k + tol);
                 let ck = p * (up / (p + up)).max(down / (p + down));
-                best = best.max((k as f64 / 32.0).min(1.0) * ck);
+                best = best.max((k as f64 / 32.0).sqrt().min(1.0) * ck);
             }
             index += p * best;
         }

@@ -15,6 +15,8 @@
 //! dropped; severity maps it linearly, reaching 1 at [`IRREGULAR_SEVERE`].
 //! A window of fewer than two frames has no transitions: raw and severity 0.
 
+use std::time::Duration;
+
 use oddframe::threshold::quantile;
 use oddframe::{Error, Frame, Result};
 
@@ -72,11 +74,21 @@ pub fn measure(frames: &[Frame]) -> Result<Judder> {
         .iter()
         .map(Luma::from_frame)
         .collect::<Result<Vec<_>>>()?;
+    let planes: Vec<(&Luma, Duration)> = lumas
+        .iter()
+        .zip(frames.iter().map(Frame::timestamp))
+        .collect();
+    measure_planes(&planes)
+}
+
+/// [`measure`] on frames already converted to luma, with their timestamps.
+pub(crate) fn measure_planes(frames: &[(&Luma, Duration)]) -> Result<Judder> {
+    let lumas: Vec<&Luma> = frames.iter().map(|f| f.0).collect();
     let mut diffs = Vec::with_capacity(frames.len().saturating_sub(1));
     let mut steps = Vec::with_capacity(diffs.capacity());
     for (i, pair) in lumas.windows(2).enumerate() {
-        diffs.push(mean_abs_diff(&pair[0], &pair[1])?);
-        let (a, b) = (frames[i].timestamp(), frames[i + 1].timestamp());
+        diffs.push(mean_abs_diff(pair[0], pair[1])?);
+        let (a, b) = (frames[i].1, frames[i + 1].1);
         let step = b.checked_sub(a).ok_or_else(|| {
             Error::invalid_parameter("timestamp", format!("{b:?} after {a:?}"), "non-decreasing")
         })?;

@@ -11,9 +11,13 @@ mod luma;
 mod measure;
 pub mod niqe;
 pub mod noise;
+pub mod report;
 pub mod ringing;
 pub mod saturation;
+mod scorer;
 mod spectrum;
 
 pub use luma::Luma;
 pub use measure::Measurement;
+pub use report::{Artifact, Band, FrameReport, PerArtifact, WindowReport};
+pub use scorer::{ArtifactScorer, Windows, DEFAULT_WINDOW, MAX_WINDOW};

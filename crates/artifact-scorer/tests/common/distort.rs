@@ -138,9 +138,83 @@ pub fn boost(img: &RgbImage, factor: f64) -> RgbImage {
     out
 }
 
-/// A smooth picture made from `img` (Gaussian blur, sigma 8): the gentle
-/// gradients of skies and walls, where quantisation shows as bands. On the
-/// textured originals, quantisation mostly coarsens texture instead.
+/// A picture with a smooth part made from `img`: its upper half blurred
+/// (Gaussian, sigma 20) into the gentle gradients of a sky or a wall, where
+/// quantisation shows as bands, its lower half as it was, so the picture as
+/// a whole is not a blurred one. On the textured originals alone,
+/// quantisation mostly coarsens texture instead.
 pub fn smooth_base(img: &RgbImage) -> RgbImage {
-    image::imageops::blur(img, 8.0)
+    let soft = image::imageops::blur(img, 20.0);
+    let mut out = img.clone();
+    for (y, row) in out.rows_mut().enumerate() {
+        if y < img.height() as usize / 2 {
+            for (x, p) in row.enumerate() {
+                *p = *soft.get_pixel(x as u32, y as u32);
+            }
+        }
+    }
+    out
+}
+
+/// A cadence event in a panned clip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// The previous picture repeated on time (a held frame).
+    Hold,
+    /// A picture skipped: content and timestamp jump two steps.
+    Drop,
+}
+
+/// `n` RGB frames of a 320x240 window panning across `img` by `step`
+/// pixels per frame at 25 frames/s, with `events` at the given transitions
+/// (after frame `k`).
+pub fn pan(
+    img: &RgbImage,
+    n: usize,
+    step: (u32, u32),
+    events: &[(usize, Event)],
+) -> Vec<oddframe::Frame> {
+    let (mut pos, mut tick) = (0u32, 0u64);
+    let mut out = Vec::with_capacity(n);
+    for k in 0..n {
+        let crop = image::imageops::crop_imm(img, 20 + pos * step.0, 20 + pos * step.1, 320, 240)
+            .to_image();
+        out.push(oddframe::Frame::rgb(
+            crop,
+            k as u64,
+            std::time::Duration::from_millis(40 * tick),
+        ));
+        let event = events.iter().find(|e| e.0 == k).map(|e| e.1);
+        pos += match event {
+            Some(Event::Hold) => 0,
+            Some(Event::Drop) => 2,
+            None => 1,
+        };
+        tick += if event == Some(Event::Drop) { 2 } else { 1 };
+    }
+    out
+}
+
+/// `frames` with each frame after the first blended with the previous
+/// original at weight `w` (a ghost of the previous frame).
+pub fn ghosted(frames: &[oddframe::Frame], w: f64) -> Vec<oddframe::Frame> {
+    let rgb = |f: &oddframe::Frame| {
+        RgbImage::from_raw(f.width(), f.height(), f.as_bytes().to_vec()).unwrap()
+    };
+    let mut out = vec![frames[0].clone()];
+    for pair in frames.windows(2) {
+        let (prev, cur) = (rgb(&pair[0]), rgb(&pair[1]));
+        let mut img = cur.clone();
+        for (o, p) in img.pixels_mut().zip(prev.pixels()) {
+            for (c, q) in o.0.iter_mut().zip(p.0) {
+                *c = ((1.0 - w) * f64::from(*c) + w * f64::from(q)).round() as u8;
+            }
+        }
+        out.push(oddframe::Frame::rgb(
+            img,
+            pair[1].index(),
+            pair[1].timestamp(),
+        ));
+    }
+    out
 }
