@@ -54,6 +54,9 @@ pub const ZERO_PEAK_NONE: f64 = 0.01;
 /// Relative phase correlation at zero displacement from which the echo
 /// counts in full (a 10 % ghost reads about 0.06).
 pub const ZERO_PEAK_FULL: f64 = 0.04;
+/// Robust standard deviations of the cepstrum's ring at the lag that an
+/// echo must exceed; the echo is counted above them.
+pub const NOISE_DEVIATIONS: f64 = 3.0;
 /// Ghost weight at and below which the severity is 0.
 pub const GHOST_CLEAN: f64 = 0.04;
 /// Ghost weight at and above which the severity is 1.
@@ -167,9 +170,22 @@ fn echo_at(luma: &Luma, (dx, dy): (isize, isize)) -> Option<f64> {
         square.sort_by(|a, b| b.total_cmp(a));
         median.max(square[1])
     };
+    // the cepstrum's scatter at that distance (a robust deviation of its
+    // ring): an echo must stand above it, which matters for small frames
+    // whose cepstrum averages few tiles
+    let mut ring: Vec<f64> = (-r..=r)
+        .flat_map(|j| (-r..=r).map(move |i| (i, j)))
+        .filter(|&(i, j)| ((i as f64).hypot(j as f64) - lag).abs() <= 0.5)
+        .map(|(i, j)| at(i, j))
+        .collect();
+    let mid = ring.len() / 2;
+    let (_, &mut median, _) = ring.select_nth_unstable_by(mid, f64::total_cmp);
+    let mut spread: Vec<f64> = ring.iter().map(|v| (v - median).abs()).collect();
+    let (_, &mut mad, _) = spread.select_nth_unstable_by(mid, f64::total_cmp);
     // within a pixel of the lag, for motion between whole pixels
-    (-1..=1)
+    let echo = (-1..=1)
         .flat_map(|j| (-1..=1).map(move |i| (dx + i, dy + j)))
         .map(|p| at(p.0, p.1) - structure(p))
-        .reduce(f64::max)
+        .reduce(f64::max)?;
+    Some(echo - NOISE_DEVIATIONS * 1.4826 * mad)
 }

@@ -7,7 +7,7 @@
 //! and the timestamp step `dt`. Against the window's medians `m` of `d` and
 //! `T` of `dt`, a transition is
 //! - *held* when the scene moves (`m >= `[`MOTION_MIN`]) but this pair
-//!   barely differs (`d < `[`HOLD_RATIO`]` * m`);
+//!   barely differs (`d < `[`HOLD_RATIO`]` * m` and `d < `[`HOLD_MAX`]);
 //! - *dropped* when time jumps (`dt > `[`GAP_RATIO`]` * T`) or, in a moving
 //!   scene, the content jumps (`d > `[`DROP_RATIO`]` * m`).
 //!
@@ -28,8 +28,12 @@ pub const GRID: usize = 2;
 pub const MOTION_MIN: f64 = 0.5;
 /// A transition differing by less than this share of the median is held.
 pub const HOLD_RATIO: f64 = 0.25;
+/// Largest difference (mean absolute, 8-bit units) a held pair may show: a
+/// repeated picture differs by little more than coding noise, while a scene
+/// whose motion merely slows still changes.
+pub const HOLD_MAX: f64 = 0.5;
 /// A transition differing by more than this multiple of the median dropped frames.
-pub const DROP_RATIO: f64 = 1.6;
+pub const DROP_RATIO: f64 = 2.0;
 /// A timestamp step longer than this multiple of the median dropped frames.
 pub const GAP_RATIO: f64 = 1.5;
 /// Irregular fraction at and above which the severity is 1.
@@ -107,7 +111,7 @@ pub(crate) fn measure_planes(frames: &[(&Luma, Duration)]) -> Result<Judder> {
     let moving = m >= MOTION_MIN;
     let (mut held, mut dropped) = (0, 0);
     for (&d, &dt) in diffs.iter().zip(&steps) {
-        if moving && d < HOLD_RATIO * m {
+        if moving && d < (HOLD_RATIO * m).min(HOLD_MAX) {
             held += 1;
         } else if (t > 0.0 && dt > GAP_RATIO * t) || (moving && d > DROP_RATIO * m) {
             dropped += 1;
