@@ -54,7 +54,7 @@ pub struct Blur {
 /// use artifact_scorer::{blur, Luma};
 /// use oddframe::{image::GrayImage, Frame};
 ///
-/// let sharp = GrayImage::from_fn(64, 64, |x, y| [if (x / 4 + y / 4) % 2 == 0 { 30 } else { 220 }].into());
+/// let sharp = GrayImage::from_fn(64, 64, |x, y| [if (x / 16 + y / 16) % 2 == 0 { 30 } else { 220 }].into());
 /// let soft = oddframe::image::imageops::blur(&sharp, 3.0);
 /// let m = |i| blur::measure(&Luma::from_frame(&Frame::luma(i, 0, Default::default()))?);
 /// assert!(m(soft)?.overall.raw > m(sharp)?.overall.raw + 0.2);
@@ -73,25 +73,26 @@ pub fn measure(luma: &Luma) -> Result<Blur> {
     })
 }
 
-/// The re-blur measure along `(dx, dy)`; 0 for a frame without variation.
+/// The re-blur measure along `(dx, dy)` over the pixels whose re-blurred
+/// value and whose neighbour's are both inside the frame (a margin of five
+/// steps); 0 for a frame without variation or too small for the margin.
 fn reblur(luma: &Luma, (dx, dy): (isize, isize)) -> f64 {
     let (w, h, p) = (luma.width(), luma.height(), luma.as_slice());
-    let blurred = line_average(luma, (dx, dy));
+    let Some(blurred) = line_average(luma, (dx, dy)) else {
+        return 0.0;
+    };
+    let (ax, ay) = (4 * dx.unsigned_abs(), 4 * dy.unsigned_abs());
+    // pixels with their own and their neighbour's average defined
+    let (x0, x1) = (ax + dx.max(0) as usize, w - ax - (-dx).max(0) as usize);
+    let (y0, y1) = (ay + dy.max(0) as usize, h - ay);
     let (mut total, mut lost) = (0.0f64, 0.0f64);
-    for y in 0..h {
-        let Some(py) = y.checked_add_signed(-dy).filter(|&v| v < h) else {
-            continue;
-        };
-        for x in 0..w {
-            let Some(px) = x.checked_add_signed(-dx).filter(|&v| v < w) else {
-                continue;
-            };
-            let (i, j) = (y * w + x, py * w + px);
-            let df = (p[i] - p[j]).abs();
-            let db = (blurred[i] - blurred[j]).abs();
-            total += f64::from(df);
-            lost += f64::from((df - db).max(0.0));
-        }
+    let back = (dy * w as isize + dx) as usize; // index step from p - d to p
+    for y in y0..y1 {
+        let row = y * w + x0..y * w + x1;
+        let prev = row.start - back..row.end - back;
+        let (t, l) = row_sums(&p[row.clone()], &p[prev.clone()], &blurred[row], &blurred[prev]);
+        total += f64::from(t);
+        lost += f64::from(l);
     }
     if total == 0.0 {
         return 0.0;
@@ -99,22 +100,76 @@ fn reblur(luma: &Luma, (dx, dy): (isize, isize)) -> f64 {
     (total - lost) / total
 }
 
-/// A [`REBLUR_TAPS`]-tap moving average along `(dx, dy)`, the line
-/// continued at the frame's edges by its last sample.
-fn line_average(luma: &Luma, (dx, dy): (isize, isize)) -> Vec<f32> {
-    let (w, h, p) = (luma.width(), luma.height(), luma.as_slice());
-    let half = (REBLUR_TAPS / 2) as isize;
-    let mut out = vec![0.0f32; w * h];
-    for y in 0..h {
-        for x in 0..w {
-            let mut sum = 0.0f32;
-            for k in -half..=half {
-                let sx = (x as isize + k * dx).clamp(0, w as isize - 1) as usize;
-                let sy = (y as isize + k * dy).clamp(0, h as isize - 1) as usize;
-                sum += p[sy * w + sx];
-            }
-            out[y * w + x] = sum / REBLUR_TAPS as f32;
+/// Sums over one row of `|F - F'|` and `max(0, |F - F'| - |B - B'|)`,
+/// in eight lanes so that the compiler can vectorise them.
+fn row_sums(f: &[f32], f_prev: &[f32], b: &[f32], b_prev: &[f32]) -> (f32, f32) {
+    let (mut t, mut l) = ([0.0f32; 8], [0.0f32; 8]);
+    let lanes = f.len() / 8 * 8;
+    for k in (0..lanes).step_by(8) {
+        for j in 0..8 {
+            let df = (f[k + j] - f_prev[k + j]).abs();
+            let db = (b[k + j] - b_prev[k + j]).abs();
+            t[j] += df;
+            l[j] += (df - db).max(0.0);
         }
     }
-    out
+    let (mut t, mut l) = (t.iter().sum::<f32>(), l.iter().sum::<f32>());
+    for k in lanes..f.len() {
+        let df = (f[k] - f_prev[k]).abs();
+        t += df;
+        l += (df - (b[k] - b_prev[k]).abs()).max(0.0);
+    }
+    (t, l)
+}
+
+/// A [`REBLUR_TAPS`]-tap moving average along `(dx, dy)` (`dy > 0`, or the
+/// horizontal `(1, 0)`: the directions of [`DIRECTIONS`]),
+/// defined where all its taps are inside the frame (elsewhere 0), by a
+/// running sum along each line: one add and one subtract per pixel.
+/// `None` when no pixel has all its taps inside.
+fn line_average(luma: &Luma, (dx, dy): (isize, isize)) -> Option<Vec<f32>> {
+    let (w, h, p) = (luma.width(), luma.height(), luma.as_slice());
+    let (ax, ay) = (4 * dx.unsigned_abs(), 4 * dy.unsigned_abs());
+    if w <= 2 * ax + 1 || h <= 2 * ay + 1 {
+        return None;
+    }
+    debug_assert!(dy > 0 || (dx, dy) == (1, 0), "unsupported direction");
+    let (x0, x1, y0, y1) = (ax, w - ax, ay, h - ay);
+    let taps = REBLUR_TAPS as f32;
+    let step = dy * w as isize + dx;
+    let mut out = vec![0.0f32; w * h];
+    let direct = |i: usize| {
+        (-4..=4).map(|k| p[(i as isize + k * step) as usize]).sum::<f32>() / taps
+    };
+    for y in y0..y1 {
+        // pixels whose previous pixel on the line has its average: from the
+        // second defined row on (or along the row, for a horizontal line)
+        let (rx0, rx1) = if dy == 0 || y >= y0 + dy as usize {
+            ((x0 as isize + dx.max(0)) as usize, (x1 as isize + dx.min(0)) as usize)
+        } else {
+            (x1, x1)
+        };
+        for x in (x0..x1).filter(|&x| x < rx0 || x >= rx1) {
+            out[y * w + x] = direct(y * w + x);
+        }
+        if rx0 >= rx1 {
+            continue;
+        }
+        if dy == 0 {
+            for i in y * w + rx0..y * w + rx1 {
+                out[i] = out[i - 1] + (p[i + 4] - p[i - 5]) / taps;
+            }
+        } else {
+            let i0 = y * w + rx0;
+            let (before, current) = out.split_at_mut(i0);
+            let n = rx1 - rx0;
+            let prev = &before[(i0 as isize - step) as usize..][..n];
+            let add = &p[(i0 as isize + 4 * step) as usize..][..n];
+            let sub = &p[(i0 as isize - 5 * step) as usize..][..n];
+            for (((o, q), a), s) in current[..n].iter_mut().zip(prev).zip(add).zip(sub) {
+                *o = q + (a - s) / taps;
+            }
+        }
+    }
+    Some(out)
 }
