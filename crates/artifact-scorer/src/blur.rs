@@ -90,7 +90,12 @@ fn reblur(luma: &Luma, (dx, dy): (isize, isize)) -> f64 {
     for y in y0..y1 {
         let row = y * w + x0..y * w + x1;
         let prev = row.start - back..row.end - back;
-        let (t, l) = row_sums(&p[row.clone()], &p[prev.clone()], &blurred[row], &blurred[prev]);
+        let (t, l) = row_sums(
+            &p[row.clone()],
+            &p[prev.clone()],
+            &blurred[row],
+            &blurred[prev],
+        );
         total += f64::from(t);
         lost += f64::from(l);
     }
@@ -139,13 +144,19 @@ fn line_average(luma: &Luma, (dx, dy): (isize, isize)) -> Option<Vec<f32>> {
     let step = dy * w as isize + dx;
     let mut out = vec![0.0f32; w * h];
     let direct = |i: usize| {
-        (-4..=4).map(|k| p[(i as isize + k * step) as usize]).sum::<f32>() / taps
+        (-4..=4)
+            .map(|k| p[(i as isize + k * step) as usize])
+            .sum::<f32>()
+            / taps
     };
     for y in y0..y1 {
         // pixels whose previous pixel on the line has its average: from the
         // second defined row on (or along the row, for a horizontal line)
         let (rx0, rx1) = if dy == 0 || y >= y0 + dy as usize {
-            ((x0 as isize + dx.max(0)) as usize, (x1 as isize + dx.min(0)) as usize)
+            (
+                (x0 as isize + dx.max(0)) as usize,
+                (x1 as isize + dx.min(0)) as usize,
+            )
         } else {
             (x1, x1)
         };

@@ -40,7 +40,7 @@ use nalgebra::{DMatrix, DVector};
 use oddframe::{Error, Result};
 
 use crate::Luma;
-use stats::{aggd_fit, ggd_fit};
+use stats::{aggd_from, ggd_from, Moments};
 
 mod model;
 
@@ -299,24 +299,34 @@ impl Mscn {
 
     /// The 18 features of the square at `(x0, y0)`; `None` when it is flat.
     fn features(&self, x0: usize, y0: usize, side: usize) -> Option<[f64; 18]> {
-        let at = |x: usize, y: usize| f64::from(self.coeff[(y0 + y) * self.w + x0 + x]);
-        let all = (0..side).flat_map(|y| (0..side).map(move |x| (x, y)));
-        let (shape, var) = ggd_fit(all.clone().map(|(x, y)| at(x, y)))?;
+        // moments of the coefficients, and of the products of horizontal,
+        // vertical, main-diagonal and anti-diagonal neighbours in the square
+        let mut m = [Moments::default(); 5];
+        for y in 0..side {
+            let row = &self.coeff[(y0 + y) * self.w + x0..][..side];
+            for (i, &c) in row.iter().enumerate() {
+                m[0].add(f64::from(c));
+                if i + 1 < side {
+                    m[1].add(f64::from(c * row[i + 1]));
+                }
+            }
+            if y + 1 < side {
+                let next = &self.coeff[(y0 + y + 1) * self.w + x0..][..side];
+                for i in 0..side {
+                    m[2].add(f64::from(row[i] * next[i]));
+                    if i + 1 < side {
+                        m[3].add(f64::from(row[i] * next[i + 1]));
+                        m[4].add(f64::from(row[i + 1] * next[i]));
+                    }
+                }
+            }
+        }
+        let (shape, var) = ggd_from(&m[0])?;
         let mut f = [0.0; 18];
         f[0] = shape;
         f[1] = var;
-        let shifts: [(usize, usize, isize); 4] = [(1, 0, 0), (0, 1, 0), (1, 1, 0), (1, 1, 1)];
-        for (k, &(dx, dy, flip)) in shifts.iter().enumerate() {
-            // horizontal, vertical, main diagonal, anti-diagonal neighbours
-            let pairs = (0..side - dy).flat_map(move |y| (0..side - dx).map(move |x| (x, y)));
-            let products = pairs.map(|(x, y)| {
-                if flip == 1 {
-                    at(x + 1, y) * at(x, y + 1)
-                } else {
-                    at(x, y) * at(x + dx, y + dy)
-                }
-            });
-            f[2 + 4 * k..6 + 4 * k].copy_from_slice(&aggd_fit(products)?);
+        for k in 0..4 {
+            f[2 + 4 * k..6 + 4 * k].copy_from_slice(&aggd_from(&m[k + 1])?);
         }
         Some(f)
     }
@@ -338,22 +348,26 @@ fn gaussian_7() -> [f32; 7] {
 fn separable(p: &[f32], w: usize, h: usize, k: &[f32; 7]) -> Vec<f32> {
     let mut rows = vec![0.0f32; w * h];
     for y in 0..h {
-        let src = &p[y * w..][..w];
+        let (src, dst) = (&p[y * w..][..w], &mut rows[y * w..][..w]);
         for x in 0..w {
-            let mut acc = 0.0;
-            for (t, kv) in k.iter().enumerate() {
-                let sx = (x + t).saturating_sub(3).min(w - 1);
-                acc += kv * src[sx];
+            if x >= 3 && x + 3 < w {
+                let s = &src[x - 3..x + 4];
+                dst[x] = k.iter().zip(s).map(|(a, b)| a * b).sum();
+            } else {
+                dst[x] = k
+                    .iter()
+                    .enumerate()
+                    .map(|(t, kv)| kv * src[(x + t).saturating_sub(3).min(w - 1)])
+                    .sum();
             }
-            rows[y * w + x] = acc;
         }
     }
     let mut out = vec![0.0f32; w * h];
     for y in 0..h {
+        let dst = &mut out[y * w..][..w];
         for (t, kv) in k.iter().enumerate() {
             let sy = (y + t).saturating_sub(3).min(h - 1);
-            let (src, dst) = (&rows[sy * w..][..w], &mut out[y * w..][..w]);
-            for (d, s) in dst.iter_mut().zip(src) {
+            for (d, s) in dst.iter_mut().zip(&rows[sy * w..][..w]) {
                 *d += kv * s;
             }
         }

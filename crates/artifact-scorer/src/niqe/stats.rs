@@ -63,47 +63,74 @@ fn shape_for_ratio(target: f64) -> f64 {
     SHAPE_MIN + best as f64 * SHAPE_STEP
 }
 
+/// The sample moments the fits need, accumulated one sample at a time.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Moments {
+    n: f64,
+    abs: f64,
+    sq: f64,
+    n_left: f64,
+    sq_left: f64,
+    n_right: f64,
+    sq_right: f64,
+}
+
+impl Moments {
+    #[inline]
+    pub(crate) fn add(&mut self, x: f64) {
+        let sq = x * x;
+        self.n += 1.0;
+        self.abs += x.abs();
+        self.sq += sq;
+        if x < 0.0 {
+            self.n_left += 1.0;
+            self.sq_left += sq;
+        } else if x > 0.0 {
+            self.n_right += 1.0;
+            self.sq_right += sq;
+        }
+    }
+}
+
 /// A generalised Gaussian fitted to zero-mean samples by moment matching:
 /// `(shape, variance)`; `None` when the samples are all zero.
+#[cfg(test)]
 pub(crate) fn ggd_fit(samples: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
-    let (mut n, mut abs, mut sq) = (0usize, 0.0f64, 0.0f64);
-    for x in samples {
-        n += 1;
-        abs += x.abs();
-        sq += x * x;
-    }
-    if n == 0 || abs == 0.0 {
+    let mut m = Moments::default();
+    samples.for_each(|x| m.add(x));
+    ggd_from(&m)
+}
+
+/// [`ggd_fit`] from accumulated moments.
+pub(crate) fn ggd_from(m: &Moments) -> Option<(f64, f64)> {
+    let (n, abs, sq) = (m.n, m.abs, m.sq);
+    if n == 0.0 || abs == 0.0 {
         return None;
     }
-    let (mean_abs, var) = (abs / n as f64, sq / n as f64);
+    let (mean_abs, var) = (abs / n, sq / n);
     Some((shape_for_ratio(var / (mean_abs * mean_abs)), var))
 }
 
 /// An asymmetric generalised Gaussian fitted by moment matching (Lasmar,
 /// Stitou and Berthoumieu, ICIP 2009): `[shape, mean, left variance,
 /// right variance]`; `None` when the samples are all zero or one-sided.
+#[cfg(test)]
 pub(crate) fn aggd_fit(samples: impl Iterator<Item = f64>) -> Option<[f64; 4]> {
-    let (mut n, mut abs, mut sq) = (0usize, 0.0f64, 0.0f64);
-    let (mut nl, mut sql, mut nr, mut sqr) = (0usize, 0.0f64, 0usize, 0.0f64);
-    for x in samples {
-        n += 1;
-        abs += x.abs();
-        sq += x * x;
-        if x < 0.0 {
-            nl += 1;
-            sql += x * x;
-        } else if x > 0.0 {
-            nr += 1;
-            sqr += x * x;
-        }
-    }
-    if nl == 0 || nr == 0 || sq == 0.0 {
+    let mut m = Moments::default();
+    samples.for_each(|x| m.add(x));
+    aggd_from(&m)
+}
+
+/// [`aggd_fit`] from accumulated moments.
+pub(crate) fn aggd_from(m: &Moments) -> Option<[f64; 4]> {
+    let (n, abs, sq) = (m.n, m.abs, m.sq);
+    if m.n_left == 0.0 || m.n_right == 0.0 || sq == 0.0 {
         return None;
     }
-    let (var_l, var_r) = (sql / nl as f64, sqr / nr as f64);
+    let (var_l, var_r) = (m.sq_left / m.n_left, m.sq_right / m.n_right);
     let (sigma_l, sigma_r) = (var_l.sqrt(), var_r.sqrt());
     let gamma = sigma_l / sigma_r;
-    let r = (abs / n as f64).powi(2) / (sq / n as f64);
+    let r = (abs / n).powi(2) / (sq / n);
     let big_r = r * (gamma.powi(3) + 1.0) * (gamma + 1.0) / (gamma * gamma + 1.0).powi(2);
     // Γ(2/a)^2 / (Γ(1/a) Γ(3/a)) = 1 / ρ(a)
     let shape = shape_for_ratio(1.0 / big_r);
