@@ -12,10 +12,39 @@ pub(crate) fn window(p: &[f32], w: usize, x: usize, y: usize) -> [f32; 9] {
     [a[0], a[1], a[2], b[0], b[1], b[2], c[0], c[1], c[2]]
 }
 
-/// Median of nine values (partial selection).
-pub(crate) fn median9(mut v: [f32; 9]) -> f32 {
-    let (_, m, _) = v.select_nth_unstable_by(4, f32::total_cmp);
-    *m
+/// Median of nine values by a fixed network of 19 compare-exchanges
+/// (Paeth, Graphics Gems 1990): branch-free, several times faster than a
+/// partial sort. NaN-free input assumed (luma always is).
+#[inline]
+pub(crate) fn median9(v: [f32; 9]) -> f32 {
+    let [mut p0, mut p1, mut p2, mut p3, mut p4, mut p5, mut p6, mut p7, mut p8] = v;
+    macro_rules! sort {
+        ($a:ident, $b:ident) => {
+            let (lo, hi) = ($a.min($b), $a.max($b));
+            $a = lo;
+            $b = hi;
+        };
+    }
+    sort!(p1, p2);
+    sort!(p4, p5);
+    sort!(p7, p8);
+    sort!(p0, p1);
+    sort!(p3, p4);
+    sort!(p6, p7);
+    sort!(p1, p2);
+    sort!(p4, p5);
+    sort!(p7, p8);
+    sort!(p0, p3);
+    sort!(p5, p8);
+    sort!(p4, p7);
+    sort!(p3, p6);
+    sort!(p1, p4);
+    sort!(p2, p5);
+    sort!(p4, p7);
+    sort!(p4, p2);
+    sort!(p6, p4);
+    let _ = (p0, p1, p3, p5, p6, p7, p8);
+    p4.min(p2)
 }
 
 /// The plane through a 3x3 median (border pixels kept as they are): removes
@@ -37,4 +66,24 @@ pub(crate) fn sobel(p: &[f32], w: usize, x: usize, y: usize) -> (f32, f32) {
     let gx = (n[2] + 2.0 * n[5] + n[8]) - (n[0] + 2.0 * n[3] + n[6]);
     let gy = (n[6] + 2.0 * n[7] + n[8]) - (n[0] + 2.0 * n[1] + n[2]);
     (gx, gy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median9;
+
+    #[test]
+    fn median_network_agrees_with_sorting() {
+        let mut s = 12345u64;
+        for _ in 0..200_000 {
+            let mut v = [0.0f32; 9];
+            for x in &mut v {
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                *x = ((s >> 33) % 7) as f32; // many ties
+            }
+            let mut sorted = v;
+            sorted.sort_by(f32::total_cmp);
+            assert_eq!(median9(v), sorted[4], "{v:?}");
+        }
+    }
 }
