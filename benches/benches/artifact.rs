@@ -1,7 +1,8 @@
 //! artifact-scorer's detectors on one 1080p frame, one core: the bundled
 //! `fruits.jpg` (OpenCV sample data) enlarged to 1920x1080 with a bilinear
 //! filter. The budgets: each spatial detector at most 10 ms, ghosting
-//! (a frame pair: the same frame panned by (5, 3) pixels) 20 ms.
+//! (a frame pair: the same frame panned by (5, 3) pixels) 20 ms, NIQE 25 ms,
+//! the whole report on a frame (`report`: every detector, NIQE, the AQS) 60 ms.
 
 #![allow(missing_docs)] // criterion_group! generates an undocumented pub fn
 #![allow(clippy::expect_used)] // bundled data
@@ -39,6 +40,10 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("artifact_1080p");
     g.sample_size(10).measurement_time(Duration::from_secs(5));
     g.bench_function("luma", |b| b.iter(|| Luma::from_frame(black_box(&frame))));
+    let scorer = artifact_scorer::ArtifactScorer::new();
+    g.bench_function("report", |b| {
+        b.iter(|| oddframe::Scorer::score(&scorer, black_box(&frame)))
+    });
     g.bench_function("noise", |b| b.iter(|| noise::measure(black_box(&luma))));
     g.bench_function("blocking", |b| {
         b.iter(|| blocking::measure(black_box(&luma)))

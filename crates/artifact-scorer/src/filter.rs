@@ -78,7 +78,9 @@ mod tests {
         for _ in 0..200_000 {
             let mut v = [0.0f32; 9];
             for x in &mut v {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 *x = ((s >> 33) % 7) as f32; // many ties
             }
             let mut sorted = v;

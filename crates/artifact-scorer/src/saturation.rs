@@ -106,25 +106,38 @@ impl Moments {
     }
 }
 
-/// 3x3 mean of interleaved RGB, the window clamped at the edges.
+/// 3x3 mean of interleaved RGB, the window clamped at the edges: sums of
+/// three along each row, then of three rows.
 fn box3(bytes: &[u8], w: usize, h: usize) -> Vec<f32> {
+    let span = |i: usize, n: usize| (i.saturating_sub(1), (i + 1).min(n - 1));
+    let mut rows = vec![0u16; w * h * 3];
+    for y in 0..h {
+        let (src, dst) = (
+            &bytes[y * w * 3..][..w * 3],
+            &mut rows[y * w * 3..][..w * 3],
+        );
+        for x in 0..w {
+            let (lo, hi) = span(x, w);
+            for c in 0..3 {
+                dst[x * 3 + c] = (lo..=hi).map(|sx| u16::from(src[sx * 3 + c])).sum();
+            }
+        }
+    }
     let mut out = vec![0.0f32; w * h * 3];
     for y in 0..h {
-        for x in 0..w {
-            let mut acc = [0.0f32; 3];
-            for sy in y.saturating_sub(1)..=(y + 1).min(h - 1) {
-                for sx in x.saturating_sub(1)..=(x + 1).min(w - 1) {
-                    let i = (sy * w + sx) * 3;
-                    for c in 0..3 {
-                        acc[c] += f32::from(bytes[i + c]);
-                    }
-                }
+        let (lo, hi) = span(y, h);
+        let rows_in = (hi - lo + 1) as f32;
+        let dst = &mut out[y * w * 3..][..w * 3];
+        for sy in lo..=hi {
+            for (d, &v) in dst.iter_mut().zip(&rows[sy * w * 3..][..w * 3]) {
+                *d += f32::from(v);
             }
-            let n = ((y + 1).min(h - 1) - y.saturating_sub(1) + 1)
-                * ((x + 1).min(w - 1) - x.saturating_sub(1) + 1);
-            let i = (y * w + x) * 3;
-            for c in 0..3 {
-                out[i + c] = acc[c] / n as f32;
+        }
+        for x in 0..w {
+            let (a, b) = span(x, w);
+            let n = rows_in * (b - a + 1) as f32;
+            for d in &mut dst[x * 3..x * 3 + 3] {
+                *d /= n;
             }
         }
     }
