@@ -82,6 +82,15 @@ step "video examples on bundled data (they need ffmpeg)"
 cargo run --locked -q -p oddframe-examples-video --example video_info -- \
     testdata/video/carphone_distorted.12f.y4m --reference testdata/video/carphone_pristine.12f.y4m
 cargo run --locked -q -p oddframe-examples-video --example embedding_ocsvm -- --quiet
+cargo run --locked -q -p oddframe-examples-video --example artifact_report
+report_csv="$(cargo run --locked -q -p oddframe-examples-video --example artifact_report -- \
+    testdata/video/carphone_distorted.12f.y4m testdata/images/fruits.jpg --csv)"
+echo "$report_csv" | head -n 3
+if ! echo "$report_csv" | head -n 1 | grep -qx 'source,window_start,window_len,aqs,band,quality,blocking,ringing,ghosting,judder,gaussian_noise,impulse_noise,motion_blur,defocus_blur,banding,saturation' \
+    || [ "$(echo "$report_csv" | wc -l)" -ne 4 ]; then
+    echo "error: artifact_report's CSV is not what the example promises" >&2
+    exit 1
+fi
 
 step "autoencoder examples on bundled data (binaries built by the all-feature tests)"
 # run directly: `cargo run` with this package's default features would
