@@ -33,6 +33,7 @@
 //! cepstrum; its blur is split evenly.
 
 use crate::blur::Blur;
+use crate::filter::median;
 use crate::spectrum::{power_cepstrum, tile_side};
 use crate::{Luma, Measurement};
 use oddframe::Result;
@@ -183,11 +184,9 @@ impl PolarBins {
         // radius: taking out each direction's median over radii keeps them
         for a in 0..ANGLE_BINS {
             let mut along: Vec<f64> = (MIN_RADIUS..=radii).filter_map(|r| bins.at(r, a)).collect();
-            if along.is_empty() {
+            let Some(m) = median(&mut along) else {
                 continue;
-            }
-            let mid = along.len() / 2;
-            let (_, &mut m, _) = along.select_nth_unstable_by(mid, f64::total_cmp);
+            };
             bins.samples
                 .iter_mut()
                 .filter(|s| s.bin == a)

@@ -60,6 +60,17 @@ pub(crate) fn median3x3(luma: &Luma) -> Vec<f32> {
     out
 }
 
+/// The median of `values` (the upper one for an even count), reordering
+/// them; `None` when empty.
+pub(crate) fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mid = values.len() / 2;
+    let (_, &mut m, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
+    Some(m)
+}
+
 /// Sobel gradient `(gx, gy)` at interior pixel `(x, y)` of a `w`-wide plane.
 pub(crate) fn sobel(p: &[f32], w: usize, x: usize, y: usize) -> (f32, f32) {
     let n = window(p, w, x, y);

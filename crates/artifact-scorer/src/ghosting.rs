@@ -39,6 +39,7 @@
 
 use oddframe::{Error, Result};
 
+use crate::filter::median;
 use crate::spectrum::{phase_correlation, power_cepstrum, tile_side};
 use crate::{Luma, Measurement};
 
@@ -147,19 +148,20 @@ fn echo_at(luma: &Luma, (dx, dy): (isize, isize)) -> Option<f64> {
     let at = |x: isize, y: isize| {
         c[y.rem_euclid(n as isize) as usize * n + x.rem_euclid(n as isize) as usize]
     };
-    // the frame's own structure at a lag: the median of the cepstrum's ring
-    // at that distance, or the line through it, whichever is larger (motion
-    // blur leaves lines, an echo a point)
+    // the cepstrum's ring at a distance from the origin
     let r = reach as isize + 3;
-    let structure = |(x, y): (isize, isize)| {
-        let dist = (x as f64).hypot(y as f64);
-        let mut ring: Vec<f64> = (-r..=r)
+    let ring = |dist: f64| -> Vec<f64> {
+        (-r..=r)
             .flat_map(|j| (-r..=r).map(move |i| (i, j)))
             .filter(|&(i, j)| ((i as f64).hypot(j as f64) - dist).abs() <= 0.5)
             .map(|(i, j)| at(i, j))
-            .collect();
-        let mid = ring.len() / 2;
-        let (_, &mut median, _) = ring.select_nth_unstable_by(mid, f64::total_cmp);
+            .collect()
+    };
+    // the frame's own structure at a lag: the median of the cepstrum's ring
+    // at that distance, or the line through it, whichever is larger (motion
+    // blur leaves lines, an echo a point)
+    let structure = |(x, y): (isize, isize)| {
+        let ring_median = median(&mut ring((x as f64).hypot(y as f64))).unwrap_or(0.0);
         // the square two pixels around: a line through `(x, y)` crosses it
         // twice, so its second largest value is on any line
         let mut square: Vec<f64> = (-2..=2)
@@ -168,20 +170,15 @@ fn echo_at(luma: &Luma, (dx, dy): (isize, isize)) -> Option<f64> {
             .map(|(i, j)| at(x + i, y + j))
             .collect();
         square.sort_by(|a, b| b.total_cmp(a));
-        median.max(square[1])
+        ring_median.max(square[1])
     };
     // the cepstrum's scatter at that distance (a robust deviation of its
     // ring): an echo must stand above it, which matters for small frames
     // whose cepstrum averages few tiles
-    let mut ring: Vec<f64> = (-r..=r)
-        .flat_map(|j| (-r..=r).map(move |i| (i, j)))
-        .filter(|&(i, j)| ((i as f64).hypot(j as f64) - lag).abs() <= 0.5)
-        .map(|(i, j)| at(i, j))
-        .collect();
-    let mid = ring.len() / 2;
-    let (_, &mut median, _) = ring.select_nth_unstable_by(mid, f64::total_cmp);
-    let mut spread: Vec<f64> = ring.iter().map(|v| (v - median).abs()).collect();
-    let (_, &mut mad, _) = spread.select_nth_unstable_by(mid, f64::total_cmp);
+    let mut at_lag = ring(lag);
+    let centre = median(&mut at_lag)?;
+    let mut spread: Vec<f64> = at_lag.iter().map(|v| (v - centre).abs()).collect();
+    let mad = median(&mut spread)?;
     // within a pixel of the lag, for motion between whole pixels
     let echo = (-1..=1)
         .flat_map(|j| (-1..=1).map(move |i| (dx + i, dy + j)))

@@ -131,6 +131,7 @@ impl ArtifactScorer {
             saturation::measure(frame)?.over_saturated,
         );
         let q = self.niqe.measure(&luma)?;
+        let score = aqs(q.quality, &sev);
         let report = FrameReport {
             index: frame.index(),
             time_s: frame.timestamp().as_secs_f64(),
@@ -140,8 +141,8 @@ impl ArtifactScorer {
             severities: sev,
             raw,
             artifact: sev.artifact_component(),
-            aqs: aqs(q.quality, &sev),
-            band: Band::of(aqs(q.quality, &sev)),
+            aqs: score,
+            band: Band::of(score),
         };
         Ok(Analysed {
             luma,
