@@ -71,6 +71,40 @@ pub(crate) fn median(values: &mut [f64]) -> Option<f64> {
     Some(m)
 }
 
+/// The `rank`-th smallest (0-based) of the non-NaN `values`, all of them
+/// non-negative (`+0.0`, not `-0.0`): exact, by a histogram of the top 16
+/// bits of each value (which order non-negative floats as their values do,
+/// and put NaN above everything) that finds the value's bin, then a
+/// selection among that bin's members only; so a quantile of a whole frame
+/// costs two linear passes instead of a selection over millions of values.
+/// `rank` must be below the count of non-NaN values.
+pub(crate) fn kth_smallest(values: &[f32], rank: usize) -> f32 {
+    let bin = |v: f32| (v.to_bits() >> 16) as usize;
+    let mut counts = vec![0u32; 1 << 16];
+    for &v in values {
+        counts[bin(v)] += 1;
+    }
+    let (mut target, mut below) = (0, 0);
+    for (b, &c) in counts.iter().enumerate() {
+        let c = c as usize;
+        if below + c > rank {
+            target = b;
+            break;
+        }
+        below += c;
+    }
+    // the bin's members: 16 values at a time tested branch-free, since
+    // most chunks hold none
+    let mut members = Vec::new();
+    for chunk in values.chunks(16) {
+        if chunk.iter().fold(false, |any, &v| any | (bin(v) == target)) {
+            members.extend(chunk.iter().filter(|&&v| bin(v) == target));
+        }
+    }
+    let (_, &mut v, _) = members.select_nth_unstable_by(rank - below, f32::total_cmp);
+    v
+}
+
 /// Sobel gradient `(gx, gy)` at interior pixel `(x, y)` of a `w`-wide plane.
 pub(crate) fn sobel(p: &[f32], w: usize, x: usize, y: usize) -> (f32, f32) {
     let n = window(p, w, x, y);
@@ -81,7 +115,28 @@ pub(crate) fn sobel(p: &[f32], w: usize, x: usize, y: usize) -> (f32, f32) {
 
 #[cfg(test)]
 mod tests {
-    use super::median9;
+    use super::{kth_smallest, median9};
+
+    #[test]
+    fn histogram_selection_agrees_with_sorting() {
+        let mut s = 99u64;
+        let mut next = || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 40) as f32 / (1u64 << 24) as f32
+        };
+        for n in [1usize, 2, 7, 1000, 30_000] {
+            // clustered values (many in one bin), ties, NaNs and the maximum
+            let mut v: Vec<f32> = (0..n).map(|_| (next() * 3.0).powi(4)).collect();
+            v.extend([81.0, 81.0, f32::NAN, 0.0, 0.0]);
+            let mut sorted: Vec<f32> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+            sorted.sort_by(f32::total_cmp);
+            for rank in [0, sorted.len() / 10, sorted.len() / 2, sorted.len() - 1] {
+                assert_eq!(kth_smallest(&v, rank), sorted[rank], "n {n} rank {rank}");
+            }
+        }
+    }
 
     #[test]
     fn median_network_agrees_with_sorting() {

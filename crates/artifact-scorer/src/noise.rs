@@ -30,7 +30,7 @@
 use oddframe::threshold::quantile;
 use oddframe::Result;
 
-use crate::filter::window;
+use crate::filter::{kth_smallest, window};
 use crate::{Luma, Measurement};
 
 /// Values at or below this (8-bit units) count as extreme dark.
@@ -82,9 +82,9 @@ pub struct Noise {
 pub fn measure(luma: &Luma) -> Result<Noise> {
     luma.require(3, "at least 3x3 pixels")?;
     let (w, h) = (luma.width(), luma.height());
-    let impulses = impulse_mask(luma);
+    let impulses = impulses(luma);
     let interior = (w - 2) * (h - 2);
-    let fraction = impulses.iter().filter(|&&m| m).count() as f64 / interior as f64;
+    let fraction = impulses.len() as f64 / interior as f64;
     let impulse = Measurement::saturating(fraction, 0.02);
     let sigma = immerkaer_sigma(luma, &impulses)?;
     let gaussian = Measurement::linear(sigma, SIGMA_CLEAN, SIGMA_SEVERE);
@@ -92,85 +92,125 @@ pub fn measure(luma: &Luma) -> Result<Noise> {
 }
 
 /// ROAD: the sum of the four smallest absolute differences between `v` and
-/// its eight neighbours (`n`, the 3x3 window, row by row).
+/// its eight neighbours (`n`, the 3x3 window, row by row). Each half of the
+/// eight differences is sorted by a five-exchange network; the four
+/// smallest of all eight are then `min(lo[i], hi[3 - i])`.
 fn road(v: f32, n: [f32; 9]) -> f32 {
-    let mut d = [0.0f32; 8];
-    for (slot, u) in d.iter_mut().zip(n[..4].iter().chain(&n[5..])) {
-        *slot = (v - u).abs();
-    }
-    let (low, _, _) = d.select_nth_unstable_by(3, f32::total_cmp);
-    low.iter().sum::<f32>() + d[3]
+    let d = |u: f32| (v - u).abs();
+    let lo = sort4([d(n[0]), d(n[1]), d(n[2]), d(n[3])]);
+    let hi = sort4([d(n[5]), d(n[6]), d(n[7]), d(n[8])]);
+    (0..4).map(|i| lo[i].min(hi[3 - i])).sum()
 }
 
-/// Impulse flags for the whole plane (border pixels are never impulses).
-fn impulse_mask(luma: &Luma) -> Vec<bool> {
+/// Four values in ascending order (five compare-exchanges).
+fn sort4(mut v: [f32; 4]) -> [f32; 4] {
+    for (a, b) in [(0, 1), (2, 3), (0, 2), (1, 3), (1, 2)] {
+        let (x, y) = (v[a].min(v[b]), v[a].max(v[b]));
+        v[a] = x;
+        v[b] = y;
+    }
+    v
+}
+
+/// The indices of the impulses (border pixels are never impulses); ROAD is
+/// computed only for the extreme pixels, which are few.
+fn impulses(luma: &Luma) -> Vec<usize> {
     let (w, h, p) = (luma.width(), luma.height(), luma.as_slice());
-    let mut mask = vec![false; w * h];
+    let mut found = Vec::new();
+    let extreme = |v: f32| v <= IMPULSE_LOW || v >= IMPULSE_HIGH;
     for y in 1..h - 1 {
-        for x in 1..w - 1 {
-            let v = p[y * w + x];
-            if v > IMPULSE_LOW && v < IMPULSE_HIGH {
+        let row = &p[y * w + 1..(y + 1) * w - 1];
+        // a branch-free scan of 16 pixels at a time skips the many runs
+        // without an extreme value
+        for (c, chunk) in row.chunks(16).enumerate() {
+            if !chunk.iter().fold(false, |any, &v| any | extreme(v)) {
                 continue;
             }
-            mask[y * w + x] = road(v, window(p, w, x, y)) >= IMPULSE_ROAD;
+            for (i, &v) in chunk.iter().enumerate() {
+                let x = 1 + 16 * c + i;
+                if extreme(v) && road(v, window(p, w, x, y)) >= IMPULSE_ROAD {
+                    found.push(y * w + x);
+                }
+            }
         }
     }
-    mask
+    found
+}
+
+/// Per interior pixel (an `(w - 2) x (h - 2)` plane): the Sobel magnitude
+/// `|gx| + |gy|` and the absolute Laplacian difference, row by row so the
+/// loops vectorise.
+fn gradients_and_laplacians(luma: &Luma) -> (Vec<f32>, Vec<f32>) {
+    let (w, h, p) = (luma.width(), luma.height(), luma.as_slice());
+    let iw = w - 2;
+    let mut grad = vec![0.0f32; iw * (h - 2)];
+    let mut lap = vec![0.0f32; iw * (h - 2)];
+    let rows = grad.chunks_exact_mut(iw).zip(lap.chunks_exact_mut(iw));
+    for (y, (g_row, l_row)) in rows.enumerate() {
+        // nine shifted views of the same length: no bounds checks in the loop
+        let view = |row: usize, dx: usize| &p[(y + row) * w + dx..][..iw];
+        let (a0, a1, a2) = (view(0, 0), view(0, 1), view(0, 2));
+        let (b0, b1, b2) = (view(1, 0), view(1, 1), view(1, 2));
+        let (c0, c1, c2) = (view(2, 0), view(2, 1), view(2, 2));
+        for x in 0..iw {
+            let gx = (a2[x] + 2.0 * b2[x] + c2[x]) - (a0[x] + 2.0 * b0[x] + c0[x]);
+            let gy = (c0[x] + 2.0 * c1[x] + c2[x]) - (a0[x] + 2.0 * a1[x] + a2[x]);
+            let l = (a0[x] + a2[x] + c0[x] + c2[x]) - 2.0 * (a1[x] + b0[x] + b2[x] + c1[x])
+                + 4.0 * b1[x];
+            g_row[x] = gx.abs() + gy.abs();
+            l_row[x] = l.abs();
+        }
+    }
+    (grad, lap)
 }
 
 /// Immerkaer's sigma, estimated per [`BLOCK`]x[`BLOCK`] block over the
 /// pixels that are neither among the frame's strongest gradients nor next
 /// to an impulse, and taken at the [`BLOCK_QUANTILE`] of the blocks: noise
 /// covers the whole frame, texture only parts of it.
-fn immerkaer_sigma(luma: &Luma, impulses: &[bool]) -> Result<f64> {
-    let (w, h, p) = (luma.width(), luma.height(), luma.as_slice());
+fn immerkaer_sigma(luma: &Luma, impulses: &[usize]) -> Result<f64> {
+    let (w, h) = (luma.width(), luma.height());
     let (iw, ih) = (w - 2, h - 2);
-    // per interior pixel: Sobel magnitude and |Laplacian difference|; NaN
-    // marks pixels next to an impulse
-    let mut grad = vec![f32::NAN; iw * ih];
-    let mut lap = vec![0.0f32; iw * ih];
-    for y in 1..h - 1 {
-        for x in 1..w - 1 {
-            let near_impulse = (0..3).any(|dy| {
-                let row = (y + dy - 1) * w + x;
-                impulses[row - 1] || impulses[row] || impulses[row + 1]
-            });
-            if near_impulse {
-                continue;
+    let (mut grad, lap) = gradients_and_laplacians(luma);
+    // NaN marks pixels next to (or on) an impulse: never kept
+    for &i in impulses {
+        let (x, y) = (i % w, i / w);
+        for iy in y.saturating_sub(2)..=y.min(ih - 1) {
+            for ix in x.saturating_sub(2)..=x.min(iw - 1) {
+                grad[iy * iw + ix] = f32::NAN;
             }
-            let n = window(p, w, x, y);
-            let gx = (n[2] + 2.0 * n[5] + n[8]) - (n[0] + 2.0 * n[3] + n[6]);
-            let gy = (n[6] + 2.0 * n[7] + n[8]) - (n[0] + 2.0 * n[1] + n[2]);
-            let l = (n[0] + n[2] + n[6] + n[8]) - 2.0 * (n[1] + n[3] + n[5] + n[7]) + 4.0 * n[4];
-            let i = (y - 1) * iw + x - 1;
-            grad[i] = gx.abs() + gy.abs();
-            lap[i] = l.abs();
         }
     }
-    let mut finite: Vec<f32> = grad.iter().copied().filter(|g| !g.is_nan()).collect();
-    if finite.is_empty() {
+    let finite = grad.iter().filter(|g| !g.is_nan()).count();
+    if finite == 0 {
         return Ok(0.0);
     }
-    let keep =
-        ((finite.len() as f64 * (1.0 - EDGE_FRACTION)).ceil() as usize).clamp(1, finite.len());
-    let (_, &mut cut, _) = finite.select_nth_unstable_by(keep - 1, f32::total_cmp);
+    let keep = ((finite as f64 * (1.0 - EDGE_FRACTION)).ceil() as usize).clamp(1, finite);
+    let cut = kth_smallest(&grad, keep - 1);
     let kept = |i: usize| grad[i] <= cut; // false for NaN
     let block = BLOCK.min(iw).min(ih);
+    let blocks_across = iw / block;
     let mut sigmas = Vec::new();
+    // per block row: column sums of the kept Laplacians and of the kept
+    // count (vertical adds over whole rows vectorise), then one sum per block
+    let (mut sums, mut counts) = (vec![0.0f32; iw], vec![0.0f32; iw]);
     for by in (0..=ih - block).step_by(block) {
-        for bx in (0..=iw - block).step_by(block) {
-            let (mut sum, mut count) = (0.0f64, 0usize);
-            for y in by..by + block {
-                let row = y * iw + bx..y * iw + bx + block;
-                for (g, l) in grad[row.clone()].iter().zip(&lap[row]) {
-                    if *g <= cut {
-                        sum += f64::from(*l);
-                        count += 1;
-                    }
-                }
+        sums.fill(0.0);
+        counts.fill(0.0);
+        for y in by..by + block {
+            let (g, l) = (&grad[y * iw..][..iw], &lap[y * iw..][..iw]);
+            let (s, c) = (&mut sums[..iw], &mut counts[..iw]);
+            for x in 0..iw {
+                let keep = if g[x] <= cut { 1.0 } else { 0.0 };
+                s[x] += keep * l[x];
+                c[x] += keep;
             }
+        }
+        let per_block = sums.chunks_exact(block).zip(counts.chunks_exact(block));
+        for (s, c) in per_block.take(blocks_across) {
+            let count = c.iter().sum::<f32>() as usize;
             if 2 * count >= block * block {
-                sigmas.push(sum / count as f64);
+                sigmas.push(f64::from(s.iter().sum::<f32>()) / count as f64);
             }
         }
     }
