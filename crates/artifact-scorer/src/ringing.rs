@@ -29,7 +29,7 @@ use std::ops::RangeInclusive;
 
 use oddframe::Result;
 
-use crate::filter::{median3x3, sobel};
+use crate::filter::{median3x3, sobel_row};
 use crate::{Luma, Measurement};
 
 /// Least contrast between an edge's two plateaus (8-bit units) for it to count.
@@ -42,6 +42,9 @@ pub const PLATEAU: RangeInclusive<usize> = 6..=8;
 pub const RINGING_CLEAN: f64 = 0.06;
 /// Mean relative overshoot at and above which the severity is 1.
 pub const RINGING_SEVERE: f64 = 0.16;
+
+/// Three rows of a Sobel plane.
+type Rows = [Vec<f32>; 3];
 
 /// Ringing in a frame.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -81,12 +84,30 @@ pub fn measure(luma: &Luma) -> Result<Ringing> {
     let reach = *PLATEAU.end() + 1;
     let (mut sum, mut edges) = (0.0f64, 0usize);
     if w > 2 * reach && h > 2 * reach {
-        let grad = gradients(&m, w, h);
+        // Sobel rows y - 1, y and y + 1 of the median plane, rolled down
+        let mut gx = [vec![0.0f32; w], vec![0.0f32; w], vec![0.0f32; w]];
+        let mut gy = gx.clone();
+        for k in 0..2 {
+            sobel_row(&m, w, reach - 1 + k, &mut gx[k + 1], &mut gy[k + 1]);
+        }
+        let strong = |g: f32| g.abs() >= 2.0 * EDGE_CONTRAST;
         for y in reach..h - reach {
-            for x in reach..w - reach {
-                if let Some(r) = edge_ringing(&m, &grad, w, x, y) {
-                    sum += f64::from(r);
-                    edges += 1;
+            gx.rotate_left(1);
+            gy.rotate_left(1);
+            sobel_row(&m, w, y + 1, &mut gx[2], &mut gy[2]);
+            let (row_x, row_y) = (&gx[1][..w], &gy[1][..w]);
+            // most pixels have no strong gradient: test 16 at a time, branch-free
+            for x0 in (reach..w - reach).step_by(16) {
+                let xs = x0..(x0 + 16).min(w - reach);
+                let any = row_x[xs.clone()].iter().zip(&row_y[xs.clone()]);
+                if !any.fold(false, |a, (&u, &v)| a | strong(u) | strong(v)) {
+                    continue;
+                }
+                for x in xs {
+                    if let Some(r) = edge_ringing(&m, (&gx, &gy), w, x, y) {
+                        sum += f64::from(r);
+                        edges += 1;
+                    }
                 }
             }
         }
@@ -98,32 +119,24 @@ pub fn measure(luma: &Luma) -> Result<Ringing> {
     })
 }
 
-/// Sobel `(gx, gy)` per pixel (zero on the border).
-fn gradients(m: &[f32], w: usize, h: usize) -> Vec<(f32, f32)> {
-    let mut g = vec![(0.0, 0.0); w * h];
-    for y in 1..h - 1 {
-        for x in 1..w - 1 {
-            g[y * w + x] = sobel(m, w, x, y);
-        }
-    }
-    g
-}
-
 /// The relative over- and undershoot across the edge at `(x, y)`, or `None`
 /// when `(x, y)` is not an edge pixel of enough contrast.
-fn edge_ringing(m: &[f32], grad: &[(f32, f32)], w: usize, x: usize, y: usize) -> Option<f32> {
+/// `grad` holds the Sobel rows `y - 1`, `y` and `y + 1`.
+fn edge_ringing(m: &[f32], grad: (&Rows, &Rows), w: usize, x: usize, y: usize) -> Option<f32> {
     let i = y * w + x;
-    let (gx, gy) = grad[i];
+    let (gx, gy) = (grad.0[1][x], grad.1[1][x]);
     // step along the dominant axis, tangent across it
     let (g, step, tangent) = if gx.abs() >= gy.abs() {
         (gx, 1isize, w as isize)
     } else {
         (gy, w as isize, 1isize)
     };
-    let along = |j: usize| if step == 1 { grad[j].0 } else { grad[j].1 };
-    let (prev, next) = ((i as isize - step) as usize, (i as isize + step) as usize);
-    if g.abs() < 2.0 * EDGE_CONTRAST || along(prev).abs() > g.abs() || along(next).abs() >= g.abs()
-    {
+    let (prev, next) = if step == 1 {
+        (grad.0[1][x - 1], grad.0[1][x + 1])
+    } else {
+        (grad.1[0][x], grad.1[2][x])
+    };
+    if g.abs() < 2.0 * EDGE_CONTRAST || prev.abs() > g.abs() || next.abs() >= g.abs() {
         return None;
     }
     // profile sample at signed distance k towards the bright side
