@@ -15,7 +15,7 @@ pub(crate) fn window(p: &[f32], w: usize, x: usize, y: usize) -> [f32; 9] {
 /// The smaller of two values (either for NaN: luma has none), which
 /// compiles to one instruction where `f32::min`'s NaN rule needs several.
 #[inline]
-fn lesser(a: f32, b: f32) -> f32 {
+pub(crate) fn lesser(a: f32, b: f32) -> f32 {
     if a < b {
         a
     } else {
@@ -25,7 +25,7 @@ fn lesser(a: f32, b: f32) -> f32 {
 
 /// The larger of two values (see [`lesser`]).
 #[inline]
-fn greater(a: f32, b: f32) -> f32 {
+pub(crate) fn greater(a: f32, b: f32) -> f32 {
     if a > b {
         a
     } else {
