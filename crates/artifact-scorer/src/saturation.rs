@@ -242,13 +242,14 @@ mod tests {
         let mut s = 7u64;
         let mut seen_over = 0;
         for (w, h) in [(1, 1), (1, 5), (5, 1), (2, 2), (9, 3), (17, 6), (33, 4)] {
-            let bytes: Vec<u8> = (0..w * h * 3)
-                .map(|_| {
+            // saturated reds with some grey: windows fall on both sides of the test
+            let palette = [[255u8, 40, 0], [250, 0, 60], [255, 90, 10], [120, 120, 120]];
+            let bytes: Vec<u8> = (0..w * h)
+                .flat_map(|_| {
                     s = s
                         .wrapping_mul(6364136223846793005)
                         .wrapping_add(1442695040888963407);
-                    // mostly extremes, so pixels are over-saturated
-                    [0u8, 255, 250, 3, 128][((s >> 33) % 5) as usize]
+                    palette[((s >> 33) % 4) as usize]
                 })
                 .collect();
             let means = box_means(&bytes, w, h);
@@ -269,6 +270,6 @@ mod tests {
             assert!((got_rg.mean() - mean).abs() < 1e-3, "{w}x{h}");
             assert!((got_rg.var() - var.max(0.0)).abs() < 1e-2, "{w}x{h}");
         }
-        assert!(seen_over > 10, "the frames hold over-saturated pixels");
+        assert!(seen_over > 20, "only {seen_over} over-saturated pixels");
     }
 }
