@@ -73,114 +73,140 @@ pub fn measure(luma: &Luma) -> Result<Blur> {
     })
 }
 
-/// The re-blur measure along `(dx, dy)` over the pixels whose re-blurred
-/// value and whose neighbour's are both inside the frame (a margin of five
-/// steps); 0 for a frame without variation or too small for the margin.
+/// The re-blur measure along `(dx, dy)` (`dy > 0`, or the horizontal
+/// `(1, 0)`: the directions of [`DIRECTIONS`]) over the pixels whose
+/// re-blurred value and whose neighbour's are both inside the frame (a
+/// margin of five steps); 0 for a frame without variation or too small for
+/// the margin.
+///
+/// One pass down the frame: each row of the re-blurred plane (as sums of
+/// [`REBLUR_TAPS`] taps; divided only where compared) is made from the row
+/// `dy` above by a running sum along the lines (one add and one subtract
+/// per pixel; pixels whose predecessor on the line has no sum are summed
+/// directly), kept in a ring of `dy + 1` rows, and measured at once.
 fn reblur(luma: &Luma, (dx, dy): (isize, isize)) -> f64 {
+    debug_assert!(dy > 0 || (dx, dy) == (1, 0), "unsupported direction");
     let (w, h, p) = (luma.width(), luma.height(), luma.as_slice());
-    let Some(blurred) = line_average(luma, (dx, dy)) else {
-        return 0.0;
-    };
     let (ax, ay) = (4 * dx.unsigned_abs(), 4 * dy.unsigned_abs());
-    // pixels with their own and their neighbour's average defined
-    let (x0, x1) = (ax + dx.max(0) as usize, w - ax - (-dx).max(0) as usize);
-    let (y0, y1) = (ay + dy.max(0) as usize, h - ay);
-    let (mut total, mut lost) = (0.0f64, 0.0f64);
-    let back = (dy * w as isize + dx) as usize; // index step from p - d to p
-    for y in y0..y1 {
-        let row = y * w + x0..y * w + x1;
-        let prev = row.start - back..row.end - back;
-        let (t, l) = row_sums(
-            &p[row.clone()],
-            &p[prev.clone()],
-            &blurred[row],
-            &blurred[prev],
-        );
-        total += f64::from(t);
-        lost += f64::from(l);
+    if w <= 2 * ax + 1 || h <= 2 * ay + 1 {
+        return 0.0;
     }
+    let dyu = dy as usize;
+    // measured pixels: their own and their predecessor's sum defined
+    let (x0, x1) = (ax + dx.max(0) as usize, w - ax - (-dx).max(0) as usize);
+    let mut ring = vec![vec![0.0f32; w]; dyu + 1];
+    // per-column sums over the rows
+    let (mut total, mut lost) = (vec![0.0f32; w], vec![0.0f32; w]);
+    for y in ay..h - ay {
+        let (slot, prev_slot) = (y % (dyu + 1), (y - dyu) % (dyu + 1));
+        let mut row = std::mem::take(&mut ring[slot]);
+        if dy == 0 {
+            horizontal_sums(&p[y * w..][..w], &mut row);
+        } else {
+            line_sums(p, w, (dx, dy), y, ay, &ring[prev_slot], &mut row);
+        }
+        ring[slot] = row;
+        if y < ay + dyu || x0 >= x1 {
+            continue;
+        }
+        let back = x0 as isize - dx;
+        add_row(
+            &p[y * w + x0..y * w + x1],
+            &p[(y - dyu) * w + back as usize..][..x1 - x0],
+            (
+                &ring[slot][x0..x1],
+                &ring[prev_slot][back as usize..][..x1 - x0],
+            ),
+            &mut total,
+            &mut lost,
+        );
+    }
+    let sum = |v: &[f32]| v.iter().map(|&s| f64::from(s)).sum::<f64>();
+    let (total, lost) = (sum(&total), sum(&lost));
     if total == 0.0 {
         return 0.0;
     }
     (total - lost) / total
 }
 
-/// Sums over one row of `|F - F'|` and `max(0, |F - F'| - |B - B'|)`,
-/// in eight lanes so that the compiler can vectorise them.
-fn row_sums(f: &[f32], f_prev: &[f32], b: &[f32], b_prev: &[f32]) -> (f32, f32) {
-    let (mut t, mut l) = ([0.0f32; 8], [0.0f32; 8]);
-    let lanes = f.len() / 8 * 8;
-    for k in (0..lanes).step_by(8) {
-        for j in 0..8 {
-            let df = (f[k + j] - f_prev[k + j]).abs();
-            let db = (b[k + j] - b_prev[k + j]).abs();
-            t[j] += df;
-            l[j] += (df - db).max(0.0);
-        }
+/// Adds one row's `|F - F'|` to `total` and `max(0, |F - F'| - |B - B'| /
+/// taps)` to `lost` (`B` holds sums of taps), column by column: whole-row
+/// element-wise adds vectorise, where a running sum along the row would not.
+fn add_row(
+    f: &[f32],
+    f_prev: &[f32],
+    (b, b_prev): (&[f32], &[f32]),
+    total: &mut [f32],
+    lost: &mut [f32],
+) {
+    const SCALE: f32 = 1.0 / REBLUR_TAPS as f32;
+    let n = f.len();
+    let (f_prev, b, b_prev) = (&f_prev[..n], &b[..n], &b_prev[..n]);
+    let (total, lost) = (&mut total[..n], &mut lost[..n]);
+    for i in 0..n {
+        let df = (f[i] - f_prev[i]).abs();
+        let db = (b[i] - b_prev[i]).abs() * SCALE;
+        total[i] += df;
+        lost[i] += (df - db).max(0.0);
     }
-    let (mut t, mut l) = (t.iter().sum::<f32>(), l.iter().sum::<f32>());
-    for k in lanes..f.len() {
-        let df = (f[k] - f_prev[k]).abs();
-        t += df;
-        l += (df - (b[k] - b_prev[k]).abs()).max(0.0);
-    }
-    (t, l)
 }
 
-/// A [`REBLUR_TAPS`]-tap moving average along `(dx, dy)` (`dy > 0`, or the
-/// horizontal `(1, 0)`: the directions of [`DIRECTIONS`]),
-/// defined where all its taps are inside the frame (elsewhere 0), by a
-/// running sum along each line: one add and one subtract per pixel.
-/// `None` when no pixel has all its taps inside.
-fn line_average(luma: &Luma, (dx, dy): (isize, isize)) -> Option<Vec<f32>> {
-    let (w, h, p) = (luma.width(), luma.height(), luma.as_slice());
-    let (ax, ay) = (4 * dx.unsigned_abs(), 4 * dy.unsigned_abs());
-    if w <= 2 * ax + 1 || h <= 2 * ay + 1 {
-        return None;
-    }
-    debug_assert!(dy > 0 || (dx, dy) == (1, 0), "unsupported direction");
-    let (x0, x1, y0, y1) = (ax, w - ax, ay, h - ay);
-    let taps = REBLUR_TAPS as f32;
+/// Row `y` of the [`REBLUR_TAPS`]-tap sums along `(dx, dy)` (`dy > 0`),
+/// at the columns where every tap is inside the frame, from the row `dy`
+/// above (`above`, valid when `y >= ay + dy`).
+fn line_sums(
+    p: &[f32],
+    w: usize,
+    (dx, dy): (isize, isize),
+    y: usize,
+    ay: usize,
+    above: &[f32],
+    out: &mut [f32],
+) {
+    let ax = 4 * dx.unsigned_abs();
+    let (x0, x1) = (ax, w - ax);
     let step = dy * w as isize + dx;
-    let mut out = vec![0.0f32; w * h];
     let direct = |i: usize| {
         (-4..=4)
             .map(|k| p[(i as isize + k * step) as usize])
             .sum::<f32>()
-            / taps
     };
-    for y in y0..y1 {
-        // pixels whose previous pixel on the line has its average: from the
-        // second defined row on (or along the row, for a horizontal line)
-        let (rx0, rx1) = if dy == 0 || y >= y0 + dy as usize {
-            (
-                (x0 as isize + dx.max(0)) as usize,
-                (x1 as isize + dx.min(0)) as usize,
-            )
-        } else {
-            (x1, x1)
-        };
-        for x in (x0..x1).filter(|&x| x < rx0 || x >= rx1) {
-            out[y * w + x] = direct(y * w + x);
-        }
-        if rx0 >= rx1 {
-            continue;
-        }
-        if dy == 0 {
-            for i in y * w + rx0..y * w + rx1 {
-                out[i] = out[i - 1] + (p[i + 4] - p[i - 5]) / taps;
-            }
-        } else {
-            let i0 = y * w + rx0;
-            let (before, current) = out.split_at_mut(i0);
-            let n = rx1 - rx0;
-            let prev = &before[(i0 as isize - step) as usize..][..n];
-            let add = &p[(i0 as isize + 4 * step) as usize..][..n];
-            let sub = &p[(i0 as isize - 5 * step) as usize..][..n];
-            for (((o, q), a), s) in current[..n].iter_mut().zip(prev).zip(add).zip(sub) {
-                *o = q + (a - s) / taps;
-            }
-        }
+    // pixels whose predecessor on the line has its sum (none in the first
+    // dy rows)
+    let (rx0, rx1) = if y >= ay + dy as usize {
+        (
+            (x0 as isize + dx.max(0)) as usize,
+            (x1 as isize + dx.min(0)) as usize,
+        )
+    } else {
+        (x1, x1)
+    };
+    for x in (x0..rx0.min(x1)).chain(rx1.max(x0)..x1) {
+        out[x] = direct(y * w + x);
     }
-    Some(out)
+    if rx0 >= rx1 {
+        return;
+    }
+    let (n, i0) = (rx1 - rx0, (y * w + rx0) as isize);
+    let prev = &above[(rx0 as isize - dx) as usize..][..n];
+    let add = &p[(i0 + 4 * step) as usize..][..n];
+    let sub = &p[(i0 - 5 * step) as usize..][..n];
+    for (((o, q), a), s) in out[rx0..rx1].iter_mut().zip(prev).zip(add).zip(sub) {
+        *o = q + (a - s);
+    }
+}
+
+/// The 9-tap horizontal sums of one row (`w > 8` long) into `out`, at
+/// columns `4..w - 4`, as sums of three sums of three, which vectorise where
+/// a running sum along the row could not.
+fn horizontal_sums(row: &[f32], out: &mut [f32]) {
+    let w = row.len();
+    let n = w - 8;
+    let threes: Vec<f32> = (0..w - 2)
+        .map(|x| row[x] + row[x + 1] + row[x + 2])
+        .collect();
+    let (l, m, r) = (&threes[..n], &threes[3..][..n], &threes[6..][..n]);
+    for (o, ((l, m), r)) in out[4..][..n].iter_mut().zip(l.iter().zip(m).zip(r)) {
+        *o = l + m + r;
+    }
 }
