@@ -104,6 +104,14 @@ pub fn measure(luma: &Luma) -> Result<Banding> {
     })
 }
 
+/// `v` (in `0..=255`) rounded half up: `f32::round` without a libm call
+/// (the baseline x86-64 target has no rounding instruction).
+#[inline]
+fn round_half_up(v: f32) -> u16 {
+    let whole = v as u16;
+    whole + u16::from(v - f32::from(whole) >= 0.5)
+}
+
 /// A plane of 10-bit values.
 struct Plane {
     w: usize,
@@ -116,57 +124,109 @@ impl Plane {
     /// and column repeat their neighbours).
     fn ten_bit(luma: &Luma) -> Self {
         let (w, h, p) = (luma.width(), luma.height(), luma.as_slice());
-        let q = |x: usize, y: usize| p[y.min(h - 1) * w + x.min(w - 1)].round() as u16;
-        let v = (0..h)
-            .flat_map(|y| (0..w).map(move |x| (x, y)))
-            .map(|(x, y)| q(x, y) + q(x + 1, y) + q(x, y + 1) + q(x + 1, y + 1))
-            .collect();
+        // each row rounded, then summed with its right neighbour
+        let pairs = |y: usize, out: &mut [u16]| {
+            let row = &p[y * w..][..w];
+            for (o, &v) in out.iter_mut().zip(row) {
+                *o = round_half_up(v);
+            }
+            let last = out[w - 1];
+            for x in 0..w - 1 {
+                out[x] += out[x + 1];
+            }
+            out[w - 1] += last;
+        };
+        let mut v = vec![0u16; w * h];
+        let (mut above, mut below) = (vec![0u16; w], vec![0u16; w]);
+        pairs(0, &mut above);
+        for y in 0..h {
+            if y + 1 < h {
+                pairs(y + 1, &mut below);
+            } else {
+                below.copy_from_slice(&above); // the last row repeats
+            }
+            for ((o, a), b) in v[y * w..][..w].iter_mut().zip(&above).zip(&below) {
+                *o = a + b;
+            }
+            std::mem::swap(&mut above, &mut below);
+        }
         Self { w, h, v }
     }
 
     /// The plane halved by 2x2 averaging (rounded).
     fn halved(&self) -> Self {
         let (w, h) = (self.w / 2, self.h / 2);
-        let at = |x: usize, y: usize| u32::from(self.v[y * self.w + x]);
-        let v = (0..h)
-            .flat_map(|y| (0..w).map(move |x| (x, y)))
-            .map(|(x, y)| {
-                let s = at(2 * x, 2 * y)
-                    + at(2 * x + 1, 2 * y)
-                    + at(2 * x, 2 * y + 1)
-                    + at(2 * x + 1, 2 * y + 1);
-                ((s + 2) / 4) as u16
-            })
-            .collect();
+        let mut v = vec![0u16; w * h];
+        for (y, out) in v.chunks_exact_mut(w.max(1)).enumerate().take(h) {
+            let top = &self.v[2 * y * self.w..][..2 * w];
+            let bottom = &self.v[(2 * y + 1) * self.w..][..2 * w];
+            let quads = top.chunks_exact(2).zip(bottom.chunks_exact(2));
+            for (o, (t, b)) in out.iter_mut().zip(quads) {
+                let s = u32::from(t[0]) + u32::from(t[1]) + u32::from(b[0]) + u32::from(b[1]);
+                *o = ((s + 2) / 4) as u16;
+            }
+        }
         Self { w, h, v }
     }
 
     /// Smooth pixels: a zero derivative themselves, and in at least half of
-    /// their 5x5 window.
+    /// their 5x5 window (clipped at the frame's edges). The window counts
+    /// are separable box sums: five columns along each row, then five rows.
     fn smooth_mask(&self) -> Vec<bool> {
         let (w, h, v) = (self.w, self.h, &self.v);
-        let mut zero = vec![0u32; (w + 1) * (h + 1)]; // integral image of zero derivatives
+        // zero derivative towards the right and below (the last column and
+        // row compare with themselves)
+        let mut zero = vec![0u8; w * h];
         for y in 0..h {
-            let mut row = 0;
-            for x in 0..w {
-                let i = y * w + x;
-                let right = x + 1 == w || v[i + 1] == v[i];
-                let below = y + 1 == h || v[i + w] == v[i];
-                row += u32::from(right && below);
-                zero[(y + 1) * (w + 1) + x + 1] = zero[y * (w + 1) + x + 1] + row;
+            let row = &v[y * w..][..w];
+            let next = &v[(y + 1).min(h - 1) * w..][..w];
+            let out = &mut zero[y * w..][..w];
+            let n = w - 1;
+            let (here, right, below) = (&row[..n], &row[1..], &next[..n]);
+            for x in 0..n {
+                out[x] = u8::from(right[x] == here[x]) & u8::from(below[x] == here[x]);
+            }
+            out[n] = u8::from(next[n] == row[n]);
+        }
+        // five-wide sums along each row (fewer at the ends)
+        let mut across = vec![0u8; w * h];
+        for (src, dst) in zero.chunks_exact(w).zip(across.chunks_exact_mut(w)) {
+            if w > 4 {
+                let n = w - 4;
+                let (a, b, c, d, e) = (
+                    &src[..n],
+                    &src[1..][..n],
+                    &src[2..][..n],
+                    &src[3..][..n],
+                    &src[4..][..n],
+                );
+                let mid = &mut dst[2..][..n];
+                for x in 0..n {
+                    mid[x] = a[x] + b[x] + c[x] + d[x] + e[x];
+                }
+            }
+            for x in (0..2.min(w)).chain(w.saturating_sub(2).max(2)..w) {
+                dst[x] = src[x.saturating_sub(2)..(x + 3).min(w)].iter().sum();
             }
         }
+        let span = |i: usize, n: usize| (i.saturating_sub(2), (i + 3).min(n));
+        let cols: Vec<u16> = (0..w)
+            .map(|x| (span(x, w).1 - span(x, w).0) as u16)
+            .collect();
         let mut mask = vec![false; w * h];
+        let mut count = vec![0u16; w];
         for y in 0..h {
-            let (y0, y1) = (y.saturating_sub(2), (y + 3).min(h));
+            let (y0, y1) = span(y, h);
+            count.fill(0);
+            for r in y0..y1 {
+                for (c, &a) in count.iter_mut().zip(&across[r * w..][..w]) {
+                    *c += u16::from(a);
+                }
+            }
+            let rows_in = (y1 - y0) as u16;
+            let (flat, out) = (&zero[y * w..][..w], &mut mask[y * w..][..w]);
             for x in 0..w {
-                let (x0, x1) = (x.saturating_sub(2), (x + 3).min(w));
-                let count = zero[y1 * (w + 1) + x1] + zero[y0 * (w + 1) + x0]
-                    - zero[y0 * (w + 1) + x1]
-                    - zero[y1 * (w + 1) + x0];
-                let i = y * w + x;
-                let flat = (x + 1 == w || v[i + 1] == v[i]) && (y + 1 == h || v[i + w] == v[i]);
-                mask[i] = flat && 2 * count as usize >= (y1 - y0) * (x1 - x0);
+                out[x] = (flat[x] == 1) & (2 * count[x] >= rows_in * cols[x]);
             }
         }
         mask
@@ -240,5 +300,61 @@ impl Plane {
             counts[v] = 0;
         }
         index
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Plane;
+
+    /// The smooth mask by its definition, window by window.
+    fn smooth_by_definition(p: &Plane) -> Vec<bool> {
+        let (w, h, v) = (p.w, p.h, &p.v);
+        let flat = |x: usize, y: usize| {
+            let i = y * w + x;
+            (x + 1 == w || v[i + 1] == v[i]) && (y + 1 == h || v[i + w] == v[i])
+        };
+        let mut mask = Vec::new();
+        for y in 0..h {
+            for x in 0..w {
+                let (ys, xs) = (
+                    y.saturating_sub(2)..(y + 3).min(h),
+                    x.saturating_sub(2)..(x + 3).min(w),
+                );
+                let area = ys.len() * xs.len();
+                let count = ys
+                    .flat_map(|sy| xs.clone().map(move |sx| (sx, sy)))
+                    .filter(|&(sx, sy)| flat(sx, sy))
+                    .count();
+                mask.push(flat(x, y) && 2 * count >= area);
+            }
+        }
+        mask
+    }
+
+    #[test]
+    fn smooth_mask_agrees_with_its_definition() {
+        let mut s = 3u64;
+        for (w, h) in [
+            (1, 1),
+            (1, 7),
+            (7, 1),
+            (2, 3),
+            (4, 4),
+            (5, 9),
+            (13, 6),
+            (40, 11),
+        ] {
+            let v = (0..w * h)
+                .map(|_| {
+                    s = s
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    [100u16, 100, 100, 101][((s >> 33) % 4) as usize] // mostly flat
+                })
+                .collect();
+            let plane = Plane { w, h, v };
+            assert_eq!(plane.smooth_mask(), smooth_by_definition(&plane), "{w}x{h}");
+        }
     }
 }
