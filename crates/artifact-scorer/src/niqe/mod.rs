@@ -40,7 +40,7 @@ use nalgebra::{DMatrix, DVector};
 use oddframe::{Error, Result};
 
 use crate::Luma;
-use stats::{aggd_from, ggd_from, Moments};
+use stats::{aggd_from, ggd_from, ColumnMoments};
 
 mod model;
 
@@ -215,16 +215,20 @@ struct Patch {
 
 /// The features of every whole patch of `luma`, row by row.
 fn patch_features(luma: &Luma) -> Vec<Patch> {
-    let full = Mscn::of(luma.as_slice(), luma.width(), luma.height());
+    let (w, h) = (luma.width(), luma.height());
     let half_plane = halved(luma);
-    let half = Mscn::of(&half_plane, luma.width() / 2, luma.height() / 2);
+    let mut full = MscnRows::new(luma.as_slice(), w, h);
+    let mut half = MscnRows::new(&half_plane, w / 2, h / 2);
     let (cols, rows) = (luma.width() / PATCH, luma.height() / PATCH);
     let mut out = Vec::with_capacity(cols * rows);
-    for py in 0..rows {
+    let (mut band_full, mut band_half) = (Band::new(full.w), Band::new(half.w));
+    for _ in 0..rows {
+        band_full.gather(&mut full, PATCH);
+        band_half.gather(&mut half, PATCH / 2);
         for px in 0..cols {
-            let sharpness = full.mean_deviation(px * PATCH, py * PATCH, PATCH);
-            let a = full.features(px * PATCH, py * PATCH, PATCH);
-            let b = half.features(px * PATCH / 2, py * PATCH / 2, PATCH / 2);
+            let sharpness = band_full.mean_deviation(px * PATCH, PATCH);
+            let a = band_full.features(px * PATCH, PATCH);
+            let b = band_half.features(px * PATCH / 2, PATCH / 2);
             let features = a.zip(b).map(|(a, b)| {
                 let mut f = [0.0; FEATURES];
                 f[..18].copy_from_slice(&a);
@@ -238,6 +242,87 @@ fn patch_features(luma: &Luma) -> Vec<Patch> {
         }
     }
     out
+}
+
+/// The statistics of one row of patches (a band of `side` rows), per
+/// column: the local deviations' sums and the moments of the coefficients
+/// and of their products with the right, lower, lower-right and lower-left
+/// neighbours. Products that pair a pixel with one in the next band or (at
+/// read-out) the next patch are left out, so each patch sees only its own.
+struct Band {
+    deviation: Vec<f32>,
+    stats: [ColumnMoments; 5],
+    ones: Vec<f32>,
+    /// The coefficients of the row before.
+    above: Vec<f32>,
+}
+
+impl Band {
+    fn new(w: usize) -> Self {
+        let short = w.saturating_sub(1);
+        Self {
+            deviation: vec![0.0; w],
+            stats: [
+                ColumnMoments::new(w),
+                ColumnMoments::new(short),
+                ColumnMoments::new(w),
+                ColumnMoments::new(short),
+                ColumnMoments::new(short),
+            ],
+            ones: vec![1.0; w],
+            above: vec![0.0; w],
+        }
+    }
+
+    /// Accumulates the next `side` rows of `rows`.
+    fn gather(&mut self, rows: &mut MscnRows<'_>, side: usize) {
+        self.deviation.fill(0.0);
+        self.stats.iter_mut().for_each(ColumnMoments::clear);
+        for i in 0..side {
+            let (row, deviation) = rows.next_row();
+            for (s, d) in self.deviation.iter_mut().zip(deviation) {
+                *s += d;
+            }
+            let [values, right, down, down_right, down_left] = &mut self.stats;
+            values.add_products(row, &self.ones);
+            right.add_products(row, &row[1..]);
+            if i > 0 {
+                let above = &self.above;
+                down.add_products(above, row);
+                down_right.add_products(above, &row[1..]);
+                down_left.add_products(&above[1..], row);
+            }
+            self.above.copy_from_slice(row);
+        }
+    }
+
+    /// The mean local deviation of the patch at column `x0`.
+    fn mean_deviation(&self, x0: usize, side: usize) -> f64 {
+        let sum: f64 = self.deviation[x0..x0 + side]
+            .iter()
+            .map(|&d| f64::from(d))
+            .sum();
+        sum / (side * side) as f64
+    }
+
+    /// The 18 features of the patch at column `x0`; `None` when it is flat.
+    fn features(&self, x0: usize, side: usize) -> Option<[f64; 18]> {
+        let [values, right, down, down_right, down_left] = &self.stats;
+        let (shape, var) = ggd_from(&values.moments(x0, side))?;
+        let mut f = [0.0; 18];
+        f[0] = shape;
+        f[1] = var;
+        let pairs = [
+            right.moments(x0, side - 1),
+            down.moments(x0, side),
+            down_right.moments(x0, side - 1),
+            down_left.moments(x0, side - 1),
+        ];
+        for (k, m) in pairs.iter().enumerate() {
+            f[2 + 4 * k..6 + 4 * k].copy_from_slice(&aggd_from(m)?);
+        }
+        Some(f)
+    }
 }
 
 /// `luma` halved by 2x2 averaging.
@@ -254,81 +339,71 @@ fn halved(luma: &Luma) -> Vec<f32> {
     out
 }
 
-/// MSCN coefficients and local deviations of a plane.
-struct Mscn {
+/// MSCN coefficients and local deviations of a plane, produced one row at
+/// a time (nothing the size of the plane is stored): each source row and
+/// its squares are filtered along the row once, into rings of the seven
+/// rows the vertical taps need.
+struct MscnRows<'a> {
+    p: &'a [f32],
     w: usize,
+    h: usize,
+    k: [f32; 7],
+    ring_mean: Vec<Vec<f32>>,
+    ring_sq: Vec<Vec<f32>>,
+    squares: Vec<f32>,
+    mean: Vec<f32>,
+    mean_sq: Vec<f32>,
+    /// Source rows filtered along the row so far.
+    ready: usize,
+    /// The next row to produce.
+    y: usize,
     coeff: Vec<f32>,
     deviation: Vec<f32>,
 }
 
-impl Mscn {
-    fn of(p: &[f32], w: usize, h: usize) -> Self {
-        let kernel = gaussian_7();
-        let mean = separable(p, w, h, &kernel);
-        let squares: Vec<f32> = p.iter().map(|v| v * v).collect();
-        let mean_sq = separable(&squares, w, h, &kernel);
-        let deviation: Vec<f32> = mean
-            .iter()
-            .zip(&mean_sq)
-            .map(|(m, s)| (s - m * m).abs().sqrt())
-            .collect();
-        let coeff = p
-            .iter()
-            .zip(&mean)
-            .zip(&deviation)
-            .map(|((v, m), d)| (v - m) / (d + 1.0))
-            .collect();
+impl<'a> MscnRows<'a> {
+    fn new(p: &'a [f32], w: usize, h: usize) -> Self {
+        let row = vec![0.0f32; w];
         Self {
+            p,
             w,
-            coeff,
-            deviation,
+            h,
+            k: gaussian_7(),
+            ring_mean: vec![row.clone(); 7],
+            ring_sq: vec![row.clone(); 7],
+            squares: row.clone(),
+            mean: row.clone(),
+            mean_sq: row.clone(),
+            ready: 0,
+            y: 0,
+            coeff: row.clone(),
+            deviation: row,
         }
     }
 
-    fn mean_deviation(&self, x0: usize, y0: usize, side: usize) -> f64 {
-        let sum: f64 = (y0..y0 + side)
-            .map(|y| {
-                self.deviation[y * self.w + x0..][..side]
-                    .iter()
-                    .map(|&d| f64::from(d))
-                    .sum::<f64>()
-            })
-            .sum();
-        sum / (side * side) as f64
-    }
-
-    /// The 18 features of the square at `(x0, y0)`; `None` when it is flat.
-    fn features(&self, x0: usize, y0: usize, side: usize) -> Option<[f64; 18]> {
-        // moments of the coefficients, and of the products of horizontal,
-        // vertical, main-diagonal and anti-diagonal neighbours in the square
-        let mut m = [Moments::default(); 5];
-        for y in 0..side {
-            let row = &self.coeff[(y0 + y) * self.w + x0..][..side];
-            for (i, &c) in row.iter().enumerate() {
-                m[0].add(f64::from(c));
-                if i + 1 < side {
-                    m[1].add(f64::from(c * row[i + 1]));
-                }
+    /// The coefficients and deviations of the next row (`h` rows in all).
+    fn next_row(&mut self) -> (&[f32], &[f32]) {
+        let (w, h, y, p) = (self.w, self.h, self.y, self.p);
+        while self.ready <= (y + 3).min(h - 1) {
+            let src = &p[self.ready * w..][..w];
+            for (s, v) in self.squares.iter_mut().zip(src) {
+                *s = v * v;
             }
-            if y + 1 < side {
-                let next = &self.coeff[(y0 + y + 1) * self.w + x0..][..side];
-                for i in 0..side {
-                    m[2].add(f64::from(row[i] * next[i]));
-                    if i + 1 < side {
-                        m[3].add(f64::from(row[i] * next[i + 1]));
-                        m[4].add(f64::from(row[i + 1] * next[i]));
-                    }
-                }
-            }
+            along_row(src, &self.k, &mut self.ring_mean[self.ready % 7]);
+            along_row(&self.squares, &self.k, &mut self.ring_sq[self.ready % 7]);
+            self.ready += 1;
         }
-        let (shape, var) = ggd_from(&m[0])?;
-        let mut f = [0.0; 18];
-        f[0] = shape;
-        f[1] = var;
-        for k in 0..4 {
-            f[2 + 4 * k..6 + 4 * k].copy_from_slice(&aggd_from(&m[k + 1])?);
+        let slots: [usize; 7] = std::array::from_fn(|t| (y + t).saturating_sub(3).min(h - 1) % 7);
+        down_column(&self.ring_mean, slots, &self.k, &mut self.mean);
+        down_column(&self.ring_sq, slots, &self.k, &mut self.mean_sq);
+        let (c, d) = (&mut self.coeff[..w], &mut self.deviation[..w]);
+        let (v, m, s) = (&p[y * w..][..w], &self.mean[..w], &self.mean_sq[..w]);
+        for x in 0..w {
+            d[x] = (s[x] - m[x] * m[x]).abs().sqrt();
+            c[x] = (v[x] - m[x]) / (d[x] + 1.0);
         }
-        Some(f)
+        self.y += 1;
+        (&self.coeff, &self.deviation)
     }
 }
 
@@ -344,35 +419,45 @@ fn gaussian_7() -> [f32; 7] {
     k.map(|v| (v / sum) as f32)
 }
 
-/// `p` filtered by `k` along rows then columns, edges repeated.
-fn separable(p: &[f32], w: usize, h: usize, k: &[f32; 7]) -> Vec<f32> {
-    let mut rows = vec![0.0f32; w * h];
-    for y in 0..h {
-        let (src, dst) = (&p[y * w..][..w], &mut rows[y * w..][..w]);
-        for x in 0..w {
-            if x >= 3 && x + 3 < w {
-                let s = &src[x - 3..x + 4];
-                dst[x] = k.iter().zip(s).map(|(a, b)| a * b).sum();
-            } else {
-                dst[x] = k
-                    .iter()
-                    .enumerate()
-                    .map(|(t, kv)| kv * src[(x + t).saturating_sub(3).min(w - 1)])
-                    .sum();
-            }
+/// `src` filtered by `k` into `dst` (edges repeated).
+fn along_row(src: &[f32], k: &[f32; 7], dst: &mut [f32]) {
+    let w = src.len();
+    let edge = |x: usize| -> f32 {
+        k.iter()
+            .enumerate()
+            .map(|(t, kv)| kv * src[(x + t).saturating_sub(3).min(w - 1)])
+            .sum()
+    };
+    if w > 6 {
+        // interior: the taps as shifted views, added in the taps' order
+        let n = w - 6;
+        let mid = &mut dst[3..][..n];
+        for (d, s) in mid.iter_mut().zip(&src[..n]) {
+            *d = k[0] * s;
         }
-    }
-    let mut out = vec![0.0f32; w * h];
-    for y in 0..h {
-        let dst = &mut out[y * w..][..w];
-        for (t, kv) in k.iter().enumerate() {
-            let sy = (y + t).saturating_sub(3).min(h - 1);
-            for (d, s) in dst.iter_mut().zip(&rows[sy * w..][..w]) {
+        for (t, kv) in k.iter().enumerate().skip(1) {
+            for (d, s) in mid.iter_mut().zip(&src[t..][..n]) {
                 *d += kv * s;
             }
         }
     }
-    out
+    for x in (0..3.min(w)).chain(w.saturating_sub(3).max(3)..w) {
+        dst[x] = edge(x);
+    }
+}
+
+/// The vertical taps: `k[t]` times ring row `slots[t]`, added in the taps'
+/// order, into `dst`.
+fn down_column(ring: &[Vec<f32>], slots: [usize; 7], k: &[f32; 7], dst: &mut [f32]) {
+    let w = dst.len();
+    let r: [&[f32]; 7] = std::array::from_fn(|t| &ring[slots[t]][..w]);
+    for x in 0..w {
+        let mut acc = k[0] * r[0][x];
+        for t in 1..7 {
+            acc += k[t] * r[t][x];
+        }
+        dst[x] = acc;
+    }
 }
 
 /// The mean and the sample covariance (divided by `n - 1`; zero for one row).

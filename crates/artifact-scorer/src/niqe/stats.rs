@@ -76,7 +76,7 @@ pub(crate) struct Moments {
 }
 
 impl Moments {
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn add(&mut self, x: f64) {
         let sq = x * x;
         self.n += 1.0;
@@ -88,6 +88,92 @@ impl Moments {
         } else if x > 0.0 {
             self.n_right += 1.0;
             self.sq_right += sq;
+        }
+    }
+}
+
+/// [`Moments`] of many rows of samples, kept per column so that adding a
+/// row is a handful of branch-free element-wise operations (which
+/// vectorise), and summed over a range of columns on demand.
+#[derive(Debug, Clone)]
+pub(crate) struct ColumnMoments {
+    rows: usize,
+    abs: Vec<f32>,
+    sq: Vec<f32>,
+    n_left: Vec<f32>,
+    sq_left: Vec<f32>,
+    n_right: Vec<f32>,
+    sq_right: Vec<f32>,
+}
+
+impl ColumnMoments {
+    /// Accumulators for rows of `len` samples.
+    pub(crate) fn new(len: usize) -> Self {
+        let zeros = vec![0.0f32; len];
+        Self {
+            rows: 0,
+            abs: zeros.clone(),
+            sq: zeros.clone(),
+            n_left: zeros.clone(),
+            sq_left: zeros.clone(),
+            n_right: zeros.clone(),
+            sq_right: zeros,
+        }
+    }
+
+    /// Back to no rows.
+    pub(crate) fn clear(&mut self) {
+        self.rows = 0;
+        for v in [
+            &mut self.abs,
+            &mut self.sq,
+            &mut self.n_left,
+            &mut self.sq_left,
+            &mut self.n_right,
+            &mut self.sq_right,
+        ] {
+            v.fill(0.0);
+        }
+    }
+
+    /// Adds the row of samples `a[i] * b[i]` (`a` and `b` at least as long
+    /// as the accumulators).
+    pub(crate) fn add_products(&mut self, a: &[f32], b: &[f32]) {
+        let n = self.abs.len();
+        let (a, b) = (&a[..n], &b[..n]);
+        let (abs, sq) = (&mut self.abs[..n], &mut self.sq[..n]);
+        let (n_left, sq_left) = (&mut self.n_left[..n], &mut self.sq_left[..n]);
+        let (n_right, sq_right) = (&mut self.n_right[..n], &mut self.sq_right[..n]);
+        for i in 0..n {
+            let x = a[i] * b[i];
+            let x2 = x * x;
+            let (left, right) = (x < 0.0, x > 0.0);
+            abs[i] += x.abs();
+            sq[i] += x2;
+            n_left[i] += if left { 1.0 } else { 0.0 };
+            sq_left[i] += if left { x2 } else { 0.0 };
+            n_right[i] += if right { 1.0 } else { 0.0 };
+            sq_right[i] += if right { x2 } else { 0.0 };
+        }
+        self.rows += 1;
+    }
+
+    /// The moments of the samples in columns `start..start + len`.
+    pub(crate) fn moments(&self, start: usize, len: usize) -> Moments {
+        let sum = |v: &[f32]| {
+            v[start..start + len]
+                .iter()
+                .map(|&x| f64::from(x))
+                .sum::<f64>()
+        };
+        Moments {
+            n: (self.rows * len) as f64,
+            abs: sum(&self.abs),
+            sq: sum(&self.sq),
+            n_left: sum(&self.n_left),
+            sq_left: sum(&self.sq_left),
+            n_right: sum(&self.n_right),
+            sq_right: sum(&self.sq_right),
         }
     }
 }
