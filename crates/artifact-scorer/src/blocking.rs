@@ -75,8 +75,8 @@ pub fn measure(luma: &Luma) -> Result<Blocking> {
     luma.require(32, "at least 32x32 pixels")?;
     let (w, h) = (luma.width(), luma.height());
     let p = luma.as_slice();
-    let columns = grid(&profile(w, h, |x, y| p[y * w + x]));
-    let rows = grid(&profile(h, w, |x, y| p[x * w + y]));
+    let columns = grid(&column_profile(p, w, h));
+    let rows = grid(&row_profile(p, w, h));
     let raw = columns.ratio.max(rows.ratio);
     Ok(Blocking {
         overall: Measurement::linear(raw, RATIO_CLEAN, RATIO_SEVERE),
@@ -85,22 +85,70 @@ pub fn measure(luma: &Luma) -> Result<Blocking> {
     })
 }
 
-/// Mean normalised step `n(x)` over `lines` lines of `len` samples
-/// (`at(x, line)`); entry `x` is the step between `x` and `x + 1`.
-fn profile(len: usize, lines: usize, at: impl Fn(usize, usize) -> f32) -> Vec<f64> {
-    let mut sum = vec![0.0f64; len - 1];
-    let mut d = vec![0.0f32; len - 1];
-    for line in 0..lines {
-        for (x, dx) in d.iter_mut().enumerate() {
-            *dx = (at(x + 1, line) - at(x, line)).abs();
+/// The normalised steps `n = min(d / (1 + (before + after) / 2), cap)` of
+/// a run of steps `d` between their neighbours `before` and `after`
+/// (element-wise, so it vectorises).
+fn normalised(d: &[f32], before: &[f32], after: &[f32], out: &mut [f32]) {
+    let n = out.len();
+    let (d, before, after) = (&d[..n], &before[..n], &after[..n]);
+    for x in 0..n {
+        let v = d[x] / (1.0 + 0.5 * (before[x] + after[x]));
+        out[x] = if v < STEP_CAP { v } else { STEP_CAP };
+    }
+}
+
+/// Mean normalised step between columns `x` and `x + 1` over the rows, for
+/// `x` in `1..w - 2` (the first and last steps have one neighbour only).
+fn column_profile(p: &[f32], w: usize, h: usize) -> Vec<f64> {
+    let mut sum = vec![0.0f64; w - 3];
+    let (mut d, mut n) = (vec![0.0f32; w - 1], vec![0.0f32; w - 3]);
+    for row in p.chunks_exact(w).take(h) {
+        for ((dx, a), b) in d.iter_mut().zip(row).zip(&row[1..]) {
+            *dx = (b - a).abs();
         }
-        for x in 1..len - 2 {
-            let n = d[x] / (1.0 + 0.5 * (d[x - 1] + d[x + 1]));
-            sum[x] += f64::from(n.min(STEP_CAP));
+        normalised(&d[1..], &d, &d[2..], &mut n);
+        for (s, v) in sum.iter_mut().zip(&n) {
+            *s += f64::from(*v);
         }
     }
-    // the first and last steps have one neighbour only: left out
-    sum[1..len - 2].iter().map(|s| s / lines as f64).collect()
+    sum.iter().map(|s| s / h as f64).collect()
+}
+
+/// Mean normalised step between rows `y` and `y + 1` over the columns, for
+/// `y` in `1..h - 2`: whole rows of steps, three at a time.
+fn row_profile(p: &[f32], w: usize, h: usize) -> Vec<f64> {
+    let steps = |y: usize, out: &mut [f32]| {
+        let (a, b) = (&p[y * w..][..w], &p[(y + 1) * w..][..w]);
+        for ((o, a), b) in out.iter_mut().zip(a).zip(b) {
+            *o = (b - a).abs();
+        }
+    };
+    let mut d = [vec![0.0f32; w], vec![0.0f32; w], vec![0.0f32; w]];
+    let mut n = vec![0.0f32; w];
+    steps(0, &mut d[1]);
+    steps(1, &mut d[2]);
+    let mut profile = Vec::with_capacity(h - 3);
+    for y in 1..h - 2 {
+        d.rotate_left(1);
+        steps(y + 1, &mut d[2]);
+        normalised(&d[1], &d[0], &d[2], &mut n);
+        profile.push(sum_f64(&n) / w as f64);
+    }
+    profile
+}
+
+/// The sum of `v` in f64, in eight interleaved partial sums (independent
+/// additions run in parallel).
+fn sum_f64(v: &[f32]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let chunks = v.chunks_exact(8);
+    let rest: f64 = chunks.remainder().iter().map(|&x| f64::from(x)).sum();
+    for c in chunks {
+        for (a, &x) in acc.iter_mut().zip(c) {
+            *a += f64::from(x);
+        }
+    }
+    acc.iter().sum::<f64>() + rest
 }
 
 /// The best comb in `profile` (whose entry `i` is step `x = i + 1`).
