@@ -252,7 +252,6 @@ fn patch_features(luma: &Luma) -> Vec<Patch> {
 struct Band {
     deviation: Vec<f32>,
     stats: [ColumnMoments; 5],
-    ones: Vec<f32>,
     /// The coefficients of the row before.
     above: Vec<f32>,
 }
@@ -269,7 +268,6 @@ impl Band {
                 ColumnMoments::new(short),
                 ColumnMoments::new(short),
             ],
-            ones: vec![1.0; w],
             above: vec![0.0; w],
         }
     }
@@ -284,7 +282,7 @@ impl Band {
                 *s += d;
             }
             let [values, right, down, down_right, down_left] = &mut self.stats;
-            values.add_products(row, &self.ones);
+            values.add_values(row);
             right.add_products(row, &row[1..]);
             if i > 0 {
                 let above = &self.above;
@@ -432,13 +430,13 @@ fn along_row(src: &[f32], k: &[f32; 7], dst: &mut [f32]) {
         // interior: the taps as shifted views, added in the taps' order
         let n = w - 6;
         let mid = &mut dst[3..][..n];
-        for (d, s) in mid.iter_mut().zip(&src[..n]) {
-            *d = k[0] * s;
-        }
-        for (t, kv) in k.iter().enumerate().skip(1) {
-            for (d, s) in mid.iter_mut().zip(&src[t..][..n]) {
-                *d += kv * s;
+        let v: [&[f32]; 7] = std::array::from_fn(|t| &src[t..][..n]);
+        for x in 0..n {
+            let mut acc = k[0] * v[0][x];
+            for t in 1..7 {
+                acc += k[t] * v[t][x];
             }
+            mid[x] = acc;
         }
     }
     for x in (0..3.min(w)).chain(w.saturating_sub(3).max(3)..w) {

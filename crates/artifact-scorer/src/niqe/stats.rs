@@ -158,6 +158,19 @@ impl ColumnMoments {
         self.rows += 1;
     }
 
+    /// Adds the row of samples `a` for a symmetric fit: only the absolute
+    /// values and squares ([`ggd_from`] needs no more).
+    pub(crate) fn add_values(&mut self, a: &[f32]) {
+        let n = self.abs.len();
+        let a = &a[..n];
+        let (abs, sq) = (&mut self.abs[..n], &mut self.sq[..n]);
+        for i in 0..n {
+            abs[i] += a[i].abs();
+            sq[i] += a[i] * a[i];
+        }
+        self.rows += 1;
+    }
+
     /// The moments of the samples in columns `start..start + len`.
     pub(crate) fn moments(&self, start: usize, len: usize) -> Moments {
         let sum = |v: &[f32]| {
