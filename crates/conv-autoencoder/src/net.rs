@@ -74,7 +74,7 @@ impl EncoderStage {
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let mut x = self.conv.forward(x);
         if let Some(bn) = &self.norm {
-            x = bn.forward(x);
+            x = batch_norm(bn, x);
         }
         x = relu(x);
         match &self.pool {
@@ -128,7 +128,7 @@ impl DecoderStage {
             x = deconv.forward(x);
         }
         match &self.norm {
-            Some(bn) => bn.forward(x),
+            Some(bn) => batch_norm(bn, x),
             None => x,
         }
     }
@@ -222,6 +222,45 @@ impl Net {
     }
 }
 
+/// `bn` applied to `x`: burn's own forward, except when training, where
+/// the batch statistics come from `x` viewed as `[batch, channels, pixels]`
+/// and reduced along its contiguous last axis. burn's training path swaps
+/// the batch and channel axes first, copying the whole activation twice
+/// forward and twice more backward; this one computes the same function
+/// (biased batch variance, running statistics updated with burn's rule)
+/// 2-3x faster on flex for the CCTV network's activations.
+fn batch_norm(bn: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
+    if !(x.device().is_autodiff() && bn.training.is_enabled()) {
+        return bn.forward(x);
+    }
+    let [b, c, h, w] = x.dims();
+    let n = (b * h * w) as f64;
+    let x: Tensor<3> = x.reshape([b, c, h * w]);
+    let mean = x.clone().sum_dim(2).sum_dim(0).div_scalar(n);
+    let centred = x - mean.clone();
+    let variance = (centred.clone() * centred.clone())
+        .sum_dim(2)
+        .sum_dim(0)
+        .div_scalar(n);
+    let scale = bn.gamma.val().reshape([1, c, 1]) * (variance.clone() + bn.epsilon).sqrt().recip();
+    let y = centred * scale + bn.beta.val().reshape([1, c, 1]);
+
+    let m = bn.momentum;
+    let device = y.device();
+    let update = |running: Tensor<1>, batch: Tensor<3>| {
+        running
+            .to_device(&device)
+            .mul_scalar(1.0 - m)
+            .add(batch.detach().reshape([c]).mul_scalar(m))
+            .detach()
+    };
+    bn.running_mean
+        .update(update(bn.running_mean.value_sync(), mean));
+    bn.running_var
+        .update(update(bn.running_var.value_sync(), variance));
+    y.reshape([b, c, h, w])
+}
+
 /// Folds `bn` (inference form `(y - mean) / sqrt(var + eps) * gamma + beta`)
 /// into the convolution `y = w * x + b` whose output channels are dimension
 /// `out_dim` of `weight`.
@@ -286,6 +325,75 @@ mod tests {
             .zip(b)
             .map(|(a, b)| (a - b).abs())
             .fold(0.0f32, f32::max)
+    }
+
+    /// Values, input gradient, parameter gradients and running statistics.
+    fn train_norm(bn: &BatchNorm, x: &Tensor<4>, ours: bool) -> Vec<Vec<f32>> {
+        let x = x.clone().require_grad();
+        let y = match ours {
+            true => batch_norm(bn, x.clone()),
+            false => bn.forward(x.clone()),
+        };
+        let weights = Tensor::<4>::from_data(
+            TensorData::new(
+                (0..y.shape().num_elements())
+                    .map(|i| (i % 7) as f32 - 3.0)
+                    .collect(),
+                y.dims(),
+            ),
+            &y.device(),
+        );
+        let grads = (y.clone() * weights).sum().backward();
+        let flat = |t: Tensor<1>| t.into_data().try_to_vec::<f32>().unwrap();
+        vec![
+            flat(y.flatten(0, 3)),
+            flat(x.grad(&grads).unwrap().flatten(0, 3)),
+            flat(bn.gamma.grad(&grads).unwrap()),
+            flat(bn.beta.grad(&grads).unwrap()),
+            flat(bn.running_mean.value()),
+            flat(bn.running_var.value()),
+        ]
+    }
+
+    #[test]
+    fn training_batch_norm_agrees_with_burns() {
+        let device = Backend::Cpu.device().unwrap().autodiff();
+        // two modules with the same parameters and statistics (clones would
+        // share their running state)
+        let norm = || {
+            let mut rng = Rng::new(3);
+            let mut bn = BatchNormConfig::new(5).init(&device);
+            randomise(&mut bn, &mut rng, &device);
+            bn.gamma = Param::from_tensor(bn.gamma.val().require_grad());
+            bn.beta = Param::from_tensor(bn.beta.val().require_grad());
+            (bn, rng)
+        };
+        let (theirs_bn, mut rng) = norm();
+        let x = Tensor::<4>::from_data(
+            TensorData::new(uniform(&mut rng, 4 * 5 * 6 * 7, -2.0, 3.0), [4, 5, 6, 7]),
+            &device,
+        );
+        let before = train_norm(&theirs_bn, &x, false);
+        let theirs = train_norm(&theirs_bn, &x, false);
+        let ours_bn = norm().0;
+        let _ = train_norm(&ours_bn, &x, true);
+        let ours = train_norm(&ours_bn, &x, true);
+        let names = [
+            "output",
+            "input grad",
+            "gamma grad",
+            "beta grad",
+            "mean",
+            "var",
+        ];
+        for ((name, a), b) in names.iter().zip(&theirs).zip(&ours) {
+            let scale = a.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+            let worst = largest_difference(a, b);
+            assert!(worst <= 1e-5 * scale, "{name}: {worst} (scale {scale})");
+        }
+        // the running statistics moved with each step
+        assert!(largest_difference(&before[4], &theirs[4]) > 1e-3);
+        assert!(largest_difference(&before[5], &theirs[5]) > 1e-3);
     }
 
     #[test]
