@@ -228,7 +228,7 @@ impl Net {
 /// the batch and channel axes first, copying the whole activation twice
 /// forward and twice more backward; this one computes the same function
 /// (biased batch variance, running statistics updated with burn's rule)
-/// 2-3x faster on flex for the CCTV network's activations.
+/// 2-3x faster on flex for activations of 16x16 and smaller, 15 % at 32x32.
 fn batch_norm(bn: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
     if !(x.device().is_autodiff() && bn.training.is_enabled()) {
         return bn.forward(x);
