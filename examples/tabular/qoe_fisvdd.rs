@@ -1,575 +1,288 @@
 //! Streaming-QoE anomaly detection with FISVDD (or a one-class SVM) on
-//! LIVE-Netflix-II windows.
+//! LIVE-Netflix-II windows: fit one pipeline from raw windows to decisions,
+//! save it as one file, score raw windows with the file.
 //!
 //! ```text
 //! cargo run --release --example qoe_fisvdd                      # bundled train/test split
+//! cargo run --release --example qoe_fisvdd -- --save qoe.json   # ... and keep the pipeline
+//! cargo run --release --example qoe_fisvdd -- --load qoe.json --test windows.csv
 //! cargo run --release --example qoe_fisvdd -- --sigma 2.081761  # the original system's setting
 //! cargo run --release --example qoe_fisvdd -- --detector both   # FISVDD and one-class SVM side by side
 //! cargo run --release --example qoe_fisvdd -- --loso testdata/qoe/live_nflx_ii_windows.csv
-//! cargo run --release --example qoe_fisvdd -- --help
 //! ```
 //!
-//! Pipeline: CSV windows -> clip + log1p -> standardise (fitted on training
-//! windows) -> detector -> threshold calibrated on training scores -> decisions.
+//! Ends with one JSON line: the report of each detector.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Instant;
 
-use fisvdd::{Bandwidth, Fisvdd, FisvddParams};
-use ndarray::{Array1, Array2, ArrayView2};
-use ocsvm_scaler::{Gamma, OcsvmParams, OneClassSvm, StandardScaler};
-use oddframe::{metrics, threshold::quantile, Calibration, Detector, ParamGuard, Threshold};
-use video_features::qoe::{ColumnTransform, CsvTable, QoeTransform, FEATURE_NAMES};
+use clap::Parser;
+use fisvdd::Bandwidth;
+use ocsvm_scaler::Gamma;
+use oddframe::Fit;
+use oddframe_examples_common::{print_json_line, testdata};
+use oddframe_examples_tabular::{
+    evaluate, loso, registry, score_time_us, AnyResult, Kind, Model, Settings,
+};
+use serde::Serialize;
+use video_features::qoe::{CsvTable, FEATURE_NAMES};
 
-type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
+/// Train a one-class model on normal QoE windows and score held-out windows.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Training windows (CSV with a header).
+    #[arg(long, default_value_os_t = testdata("qoe/live_nflx_ii_train.csv"))]
+    train: PathBuf,
+    /// Test windows with labels.
+    #[arg(long, default_value_os_t = testdata("qoe/live_nflx_ii_test.csv"))]
+    test: PathBuf,
+    /// Leave-one-source-out folds over this all-windows table instead of the split.
+    #[arg(long, conflicts_with_all = ["save", "load"])]
+    loso: Option<PathBuf>,
+    /// fisvdd, ocsvm, or both side by side.
+    #[arg(long, value_enum, default_value_t = Which::Fisvdd)]
+    detector: Which,
+    /// One-class SVM nu.
+    #[arg(long, default_value_t = 0.1)]
+    nu: f64,
+    /// One-class SVM gamma: scale, auto, or a number.
+    #[arg(long, default_value = "scale", value_parser = parse_gamma)]
+    gamma: Gamma,
+    /// FISVDD fixed kernel width (default: the support-fraction rule).
+    #[arg(long, conflicts_with_all = ["support_fraction", "median"])]
+    sigma: Option<f64>,
+    /// Target support-vector fraction of the default bandwidth rule.
+    #[arg(long, conflicts_with = "median")]
+    support_fraction: Option<f64>,
+    /// Median-heuristic kernel width.
+    #[arg(long)]
+    median: bool,
+    /// Feature columns.
+    #[arg(long, value_delimiter = ',', default_values_t = FEATURE_NAMES.map(String::from))]
+    features: Vec<String>,
+    /// Columns to clip to [0, cap] then log1p, as column:cap,... ('none' for none).
+    #[arg(long, default_value = "bitrate_mean:20000,stall_ratio:1,tsl_end:300")]
+    log1p: String,
+    /// Label column.
+    #[arg(long, default_value = "QoE_win")]
+    label: String,
+    /// A window is anomalous when its label is at most this.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    anomaly_le: f64,
+    /// Threshold: this quantile of the training scores.
+    #[arg(long, default_value_t = 0.9)]
+    quantile: f64,
+    /// LOSO source column (the source is the text before its first '_').
+    #[arg(long, default_value = "content")]
+    source_col: String,
+    /// LOSO session column.
+    #[arg(long, default_value = "file")]
+    session_col: String,
+    /// Save the fitted pipeline (transform, scaler, detector, threshold) as
+    /// one file; with --detector both, FILE gets .fisvdd.json and .ocsvm.json.
+    #[arg(long)]
+    save: Option<PathBuf>,
+    /// Score --test with a saved pipeline instead of training.
+    #[arg(long, conflicts_with_all = ["save", "sigma", "support_fraction", "median"])]
+    load: Option<PathBuf>,
+}
 
-const HELP: &str = "\
-qoe_fisvdd: train a one-class model on normal QoE windows, score held-out windows
-
-options:
-  --train FILE         training windows (default testdata/qoe/live_nflx_ii_train.csv)
-  --test FILE          test windows with labels (default testdata/qoe/live_nflx_ii_test.csv)
-  --loso FILE          leave-one-source-out folds over an all-windows table instead
-  --detector D         fisvdd | ocsvm | both (default fisvdd): both compares them
-                       on the same split or folds
-  --nu X               one-class SVM nu (default 0.1)
-  --gamma G            one-class SVM gamma: scale | auto | a number (default scale)
-  --sigma X            FISVDD fixed kernel width (default: the support-fraction rule)
-  --support-fraction F target support-vector fraction of the default rule (default 0.2)
-  --median             median-heuristic sigma
-  --features a,b,..    feature columns (default vmaf_mean,...,tsl_end)
-  --log1p c:cap,..     columns to clip to [0, cap] and log1p
-                       (default bitrate_mean:20000,stall_ratio:1,tsl_end:300; 'none' for none)
-  --label COL          label column (default QoE_win)
-  --anomaly-le X       a window is anomalous when label <= X (default 0)
-  --quantile Q         threshold = Q-quantile of training scores (default 0.9)
-  --source-col COL     LOSO source column (default content; source = text before the first '_')
-  --session-col COL    LOSO session column (default file)
-  --save FILE          save the fitted model as JSON (with --detector both: FILE.fisvdd.json
-                       and FILE.ocsvm.json)
-";
-
-/// Which detectors to run.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Which {
     Fisvdd,
     Ocsvm,
     Both,
 }
 
-struct Options {
-    train: PathBuf,
-    test: PathBuf,
-    loso: Option<PathBuf>,
-    detector: Which,
-    nu: f64,
-    gamma: Gamma,
-    bandwidth: Bandwidth,
-    features: Vec<String>,
-    log1p: Vec<(String, f64)>,
-    label: String,
-    anomaly_le: f64,
-    quantile: f64,
-    source_col: String,
-    session_col: String,
-    save: Option<PathBuf>,
-}
-
-fn testdata(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/qoe")
-        .join(name)
-}
-
-fn parse_args() -> AnyResult<Options> {
-    let mut o = Options {
-        train: testdata("live_nflx_ii_train.csv"),
-        test: testdata("live_nflx_ii_test.csv"),
-        loso: None,
-        detector: Which::Fisvdd,
-        nu: 0.1,
-        gamma: Gamma::Scale,
-        bandwidth: Bandwidth::default(),
-        features: FEATURE_NAMES.iter().map(|s| s.to_string()).collect(),
-        log1p: vec![
-            ("bitrate_mean".into(), 20_000.0),
-            ("stall_ratio".into(), 1.0),
-            ("tsl_end".into(), 300.0),
-        ],
-        label: "QoE_win".into(),
-        anomaly_le: 0.0,
-        quantile: 0.9,
-        source_col: "content".into(),
-        session_col: "file".into(),
-        save: None,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        if flag == "--help" || flag == "-h" {
-            print!("{HELP}");
-            std::process::exit(0);
-        }
-        if flag == "--median" {
-            o.bandwidth = Bandwidth::MedianHeuristic;
-            continue;
-        }
-        let value = args
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value (see --help)"))?;
-        let num = |v: &str| -> AnyResult<f64> {
-            v.parse::<f64>()
-                .map_err(|_| format!("{flag}: {v:?} is not a number").into())
-        };
-        match flag.as_str() {
-            "--train" => o.train = value.into(),
-            "--test" => o.test = value.into(),
-            "--loso" => o.loso = Some(value.into()),
-            "--detector" => {
-                o.detector = match value.as_str() {
-                    "fisvdd" => Which::Fisvdd,
-                    "ocsvm" => Which::Ocsvm,
-                    "both" => Which::Both,
-                    v => return Err(format!("--detector {v:?}: fisvdd, ocsvm or both").into()),
-                }
-            }
-            "--nu" => o.nu = num(&value)?,
-            "--gamma" => {
-                o.gamma = match value.as_str() {
-                    "scale" => Gamma::Scale,
-                    "auto" => Gamma::Auto,
-                    v => Gamma::Value(num(v)?),
-                }
-            }
-            "--sigma" => o.bandwidth = Bandwidth::Fixed(num(&value)?),
-            "--support-fraction" => o.bandwidth = Bandwidth::SupportFraction(num(&value)?),
-            "--features" => o.features = value.split(',').map(str::to_string).collect(),
-            "--log1p" => o.log1p = parse_log1p(&value)?,
-            "--label" => o.label = value,
-            "--anomaly-le" => o.anomaly_le = num(&value)?,
-            "--quantile" => o.quantile = num(&value)?,
-            "--source-col" => o.source_col = value,
-            "--session-col" => o.session_col = value,
-            "--save" => o.save = Some(value.into()),
-            _ => return Err(format!("unknown option {flag} (see --help)").into()),
-        }
+fn parse_gamma(v: &str) -> Result<Gamma, String> {
+    match v {
+        "scale" => Ok(Gamma::Scale),
+        "auto" => Ok(Gamma::Auto),
+        n => n
+            .parse()
+            .map(Gamma::Value)
+            .map_err(|_| format!("{n:?} is not scale, auto or a number")),
     }
-    Ok(o)
 }
 
-fn parse_log1p(v: &str) -> AnyResult<Vec<(String, f64)>> {
-    if v == "none" {
-        return Ok(Vec::new());
-    }
-    v.split(',')
-        .map(|item| {
-            let (name, cap) = item
-                .split_once(':')
-                .ok_or_else(|| format!("--log1p: {item:?} is not column:cap"))?;
-            let cap = cap
-                .parse::<f64>()
-                .map_err(|_| format!("--log1p: cap {cap:?} is not a number"))?;
-            Ok((name.to_string(), cap))
-        })
-        .collect()
-}
-
-/// The preprocessing fitted on training windows.
-struct Prep {
-    transform: QoeTransform,
-    scaler: StandardScaler,
-}
-
-impl Prep {
-    fn fit(o: &Options, raw: ArrayView2<'_, f64>) -> AnyResult<Self> {
-        let columns =
-            o.log1p
-                .iter()
-                .map(|(name, cap)| {
-                    let column =
-                        o.features.iter().position(|f| f == name).ok_or_else(|| {
-                            format!("--log1p column {name} is not among --features")
-                        })?;
-                    Ok(ColumnTransform {
-                        column,
-                        cap: Some(*cap),
-                        log1p: true,
-                    })
+impl Cli {
+    fn settings(&self) -> AnyResult<Settings> {
+        let log1p = if self.log1p == "none" {
+            Vec::new()
+        } else {
+            self.log1p
+                .split(',')
+                .map(|item| {
+                    let (name, cap) = item
+                        .split_once(':')
+                        .ok_or(format!("--log1p: {item:?} is not column:cap"))?;
+                    Ok((
+                        name.to_string(),
+                        cap.parse::<f64>()
+                            .map_err(|_| format!("--log1p: cap {cap:?}"))?,
+                    ))
                 })
-                .collect::<AnyResult<Vec<_>>>()?;
-        let transform = QoeTransform::new(o.features.len(), columns)?;
-        let scaler = StandardScaler::fit(transform.apply(raw)?.view())?;
-        Ok(Self { transform, scaler })
-    }
-
-    fn apply(&self, raw: ArrayView2<'_, f64>) -> AnyResult<Array2<f64>> {
-        Ok(self.scaler.transform(self.transform.apply(raw)?.view())?)
-    }
-}
-
-fn features(o: &Options, t: &CsvTable) -> AnyResult<Array2<f64>> {
-    let names: Vec<&str> = o.features.iter().map(String::as_str).collect();
-    Ok(t.matrix(&names)?)
-}
-
-fn labels(o: &Options, t: &CsvTable) -> AnyResult<Vec<bool>> {
-    Ok(t.numeric(&o.label)?
-        .into_iter()
-        .map(|v| v <= o.anomaly_le)
-        .collect())
-}
-
-/// A fitted detector of either kind.
-enum Model {
-    Fisvdd(Fisvdd),
-    Ocsvm(OneClassSvm<f64>),
-}
-
-impl Model {
-    fn fit(o: &Options, which: Which, x: ArrayView2<'_, f64>) -> AnyResult<Self> {
-        Ok(match which {
-            Which::Ocsvm => {
-                Model::Ocsvm(OcsvmParams::new().nu(o.nu).gamma(o.gamma).check()?.fit(x)?)
-            }
-            _ => Model::Fisvdd(FisvddParams::new().bandwidth(o.bandwidth).check()?.fit(x)?),
+                .collect::<AnyResult<Vec<_>>>()?
+        };
+        let bandwidth = match (self.sigma, self.support_fraction, self.median) {
+            (Some(s), _, _) => Bandwidth::Fixed(s),
+            (_, Some(f), _) => Bandwidth::SupportFraction(f),
+            (_, _, true) => Bandwidth::MedianHeuristic,
+            _ => Bandwidth::default(),
+        };
+        Ok(Settings {
+            features: self.features.clone(),
+            log1p,
+            bandwidth,
+            nu: self.nu,
+            gamma: self.gamma,
+            quantile: self.quantile,
+            label: self.label.clone(),
+            anomaly_le: self.anomaly_le,
         })
     }
 
-    fn name(&self) -> &'static str {
-        match self {
-            Model::Fisvdd(_) => "fisvdd",
-            Model::Ocsvm(_) => "ocsvm",
+    fn kinds(&self) -> Vec<Kind> {
+        match self.detector {
+            Which::Fisvdd => vec![Kind::Fisvdd],
+            Which::Ocsvm => vec![Kind::Ocsvm],
+            Which::Both => vec![Kind::Fisvdd, Kind::Ocsvm],
         }
-    }
-
-    fn detector(&self) -> &dyn Detector<f64> {
-        match self {
-            Model::Fisvdd(m) => m,
-            Model::Ocsvm(m) => m,
-        }
-    }
-
-    /// A score on a scale shared by models fitted on different folds:
-    /// FISVDD's Q / L, and the SVM's `-decision / rho` (both 0 on the
-    /// boundary, positive outside).
-    fn relative_score(&self, x: ArrayView2<'_, f64>) -> AnyResult<Array1<f64>> {
-        Ok(match self {
-            Model::Fisvdd(m) => m.relative_score(x)?,
-            Model::Ocsvm(m) => m.decision_function(x)? / -m.rho(),
-        })
-    }
-
-    fn n_sv(&self) -> usize {
-        match self {
-            Model::Fisvdd(m) => m.n_sv(),
-            Model::Ocsvm(m) => m.support().len(),
-        }
-    }
-
-    /// The kernel width as FISVDD's sigma (`gamma = 1 / (2 sigma^2)`).
-    fn sigma(&self) -> f64 {
-        match self {
-            Model::Fisvdd(m) => m.sigma(),
-            Model::Ocsvm(m) => (0.5 / m.gamma()).sqrt(),
-        }
-    }
-
-    fn describe(&self, o: &Options, n_train: usize) -> Vec<String> {
-        let share = 100.0 * self.n_sv() as f64 / n_train as f64;
-        match self {
-            Model::Fisvdd(m) => vec![
-                format!("sigma          {:.6} ({:?})", m.sigma(), o.bandwidth),
-                format!(
-                    "support        {} vectors ({share:.1} % of training windows), L = {:.6}",
-                    m.n_sv(),
-                    m.boundary()
-                ),
-                format!(
-                    "refactorised   {} times in the final fit",
-                    m.refactorisations()
-                ),
-            ],
-            Model::Ocsvm(m) => vec![
-                format!(
-                    "nu, gamma      {}, {:.6} ({:?}; sigma {:.6})",
-                    o.nu,
-                    m.gamma(),
-                    o.gamma,
-                    self.sigma()
-                ),
-                format!(
-                    "support        {} vectors ({share:.1} % of training windows), rho = {:.6}",
-                    m.support().len(),
-                    m.rho()
-                ),
-                format!("solver         {} iterations", m.fit_info().iterations),
-            ],
-        }
-    }
-
-    fn save(&self, path: &std::path::Path) -> AnyResult<()> {
-        match self {
-            Model::Fisvdd(m) => m.save(path)?,
-            Model::Ocsvm(m) => m.save(path)?,
-        }
-        Ok(())
     }
 }
 
-fn which_list(w: Which) -> Vec<Which> {
-    match w {
-        Which::Both => vec![Which::Fisvdd, Which::Ocsvm],
-        one => vec![one],
-    }
+/// One detector's line of the final JSON.
+#[derive(Serialize)]
+struct Line<R> {
+    #[serde(flatten)]
+    report: R,
+    /// Seconds to fit (`null` for a loaded pipeline).
+    fit_s: Option<f64>,
+    /// Median microseconds per window, batched.
+    score_us_per_window: f64,
 }
 
-/// Median microseconds per window of batched scoring over `x`.
-fn score_time_us(model: &dyn Detector<f64>, x: ArrayView2<'_, f64>) -> AnyResult<f64> {
-    let mut runs = Vec::new();
-    for _ in 0..21 {
-        let t = Instant::now();
-        let s = model.score(x)?;
-        runs.push(t.elapsed().as_secs_f64() * 1e6 / s.len() as f64);
-    }
-    runs.sort_by(f64::total_cmp);
-    Ok(runs[runs.len() / 2])
-}
-
-fn split(o: &Options) -> AnyResult<()> {
-    let train = CsvTable::from_path(&o.train)?;
-    let test = CsvTable::from_path(&o.test)?;
-    let raw = features(o, &train)?;
-    let prep = Prep::fit(o, raw.view())?;
-    let xtr = prep.apply(raw.view())?;
-    let xte = prep.apply(features(o, &test)?.view())?;
-    let y = labels(o, &test)?;
+fn split(cli: &Cli, s: &Settings) -> AnyResult<Vec<serde_json::Value>> {
+    let test = CsvTable::from_path(&cli.test)?;
+    let (raw_test, y) = (s.features(&test)?, s.labels(&test)?);
     let anomalies = y.iter().filter(|&&l| l).count();
     println!(
-        "  train          {} ({} windows)",
-        o.train.display(),
-        xtr.nrows()
-    );
-    println!(
         "  test           {} ({} windows, {anomalies} anomalous)",
-        o.test.display(),
-        xte.nrows()
+        cli.test.display(),
+        y.len()
     );
-    let mut json = Vec::new();
-    for which in which_list(o.detector) {
-        json.push(split_one(o, which, &xtr, &xte, &y)?);
-    }
-    print_json(&json);
-    Ok(())
-}
-
-/// Fits one detector on the split, prints its report, returns its JSON.
-fn split_one(
-    o: &Options,
-    which: Which,
-    xtr: &Array2<f64>,
-    xte: &Array2<f64>,
-    y: &[bool],
-) -> AnyResult<String> {
-    let t0 = Instant::now();
-    let model = Model::fit(o, which, xtr.view())?;
-    let fit_s = t0.elapsed().as_secs_f64();
-    let det = model.detector();
-    let train_scores = det.score(xtr.view())?.to_vec();
-    let threshold = Threshold::calibrate(Calibration::Quantile(o.quantile), &train_scores)?;
-    let scores = det.score(xte.view())?.to_vec();
-    let us = score_time_us(det, xte.view())?;
-    if let Some(path) = &o.save {
-        let path = if o.detector == Which::Both {
-            path.with_extension(format!("{}.json", model.name()))
-        } else {
-            path.clone()
-        };
-        model.save(&path)?;
-    }
-
-    let auc = metrics::roc_auc(y, &scores)?;
-    let ap = metrics::average_precision(y, &scores)?;
-    let at = metrics::at_threshold(y, &scores, threshold.value())?;
-    let title = match model {
-        Model::Fisvdd(_) => "FISVDD",
-        Model::Ocsvm(_) => "one-class SVM",
-    };
-    println!("{title} on streaming-QoE windows");
-    for line in model.describe(o, xtr.nrows()) {
-        println!("  {line}");
-    }
-    println!("  fit            {fit_s:.3} s (bandwidth selection included)");
-    println!("  scoring        {us:.3} us per window (batched, median of 21 runs)");
-    println!(
-        "  threshold      {:.6} ({}-quantile of training scores)",
-        threshold.value(),
-        o.quantile
-    );
-    println!("  ROC AUC        {auc:.4}");
-    println!("  AP             {ap:.4}");
-    println!(
-        "  at threshold   precision {:.4}, recall {:.4}, F1 {:.4}, flag rate {:.4}",
-        at.precision, at.recall, at.f1, at.flag_rate
-    );
-    Ok(format!(
-        "{{\"detector\":\"{}\",\"auc\":{auc:.6},\"ap\":{ap:.6},\"f1\":{:.6},\"flag_rate\":{:.6},\"n_sv\":{},\"sigma\":{:.6},\"fit_s\":{fit_s:.6},\"score_us_per_window\":{us:.6}}}",
-        model.name(),
-        at.f1,
-        at.flag_rate,
-        model.n_sv(),
-        model.sigma()
-    ))
-}
-
-/// Prints one detector's JSON object, or both keyed by detector name, as
-/// one line.
-fn print_json(json: &[String]) {
-    match json {
-        [one] => println!("{one}"),
-        both => println!(
-            "{{{}}}",
-            both.iter()
-                .zip(["fisvdd", "ocsvm"])
-                .map(|(j, k)| format!("\"{k}\":{j}"))
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
-    }
-}
-
-/// Per-session accumulator: window scores and labels.
-#[derive(Default)]
-struct Session {
-    scores: Vec<f64>,
-    qoe: Vec<f64>,
-}
-
-fn loso(o: &Options, path: &PathBuf) -> AnyResult<()> {
-    let table = CsvTable::from_path(path)?;
-    let raw = features(o, &table)?;
-    let qoe = table.numeric(&o.label)?;
-    let sources: Vec<&str> = table
-        .text(&o.source_col)?
-        .into_iter()
-        .map(|c| c.split('_').next().unwrap_or(c))
-        .collect();
-    let sessions = table.text(&o.session_col)?;
-    let mut names: Vec<&str> = sources.clone();
-    names.sort_unstable();
-    names.dedup();
-    if names.len() < 2 {
-        return Err("leave-one-source-out needs at least two sources".into());
-    }
-    let data = Folds {
-        raw: &raw,
-        qoe: &qoe,
-        sources: &sources,
-        sessions: &sessions,
-        names: &names,
-    };
-    let mut json = Vec::new();
-    for which in which_list(o.detector) {
-        json.push(loso_one(o, which, path, &data)?);
-    }
-    print_json(&json);
-    Ok(())
-}
-
-/// The all-windows table split by source.
-struct Folds<'a> {
-    raw: &'a Array2<f64>,
-    qoe: &'a [f64],
-    sources: &'a [&'a str],
-    sessions: &'a [&'a str],
-    names: &'a [&'a str],
-}
-
-/// Runs the folds for one detector, prints its report, returns its JSON.
-fn loso_one(o: &Options, which: Which, path: &std::path::Path, d: &Folds<'_>) -> AnyResult<String> {
-    let title = if which == Which::Ocsvm {
-        "one-class SVM"
-    } else {
-        "FISVDD"
-    };
-    println!("{title} leave-one-source-out on {}", path.display());
-    println!("  fold                   train  test    sigma   n_sv   AUC     AP");
-    let (mut aucs, mut aps) = (Vec::new(), Vec::new());
-    let mut by_session: BTreeMap<&str, Session> = BTreeMap::new();
-    for name in d.names {
-        let train_rows: Vec<usize> = (0..d.raw.nrows())
-            .filter(|&i| d.sources[i] != *name && d.qoe[i] > o.anomaly_le)
-            .collect();
-        let test_rows: Vec<usize> = (0..d.raw.nrows())
-            .filter(|&i| d.sources[i] == *name)
-            .collect();
-        let raw_tr = d.raw.select(ndarray::Axis(0), &train_rows);
-        let prep = Prep::fit(o, raw_tr.view())?;
-        let model = Model::fit(o, which, prep.apply(raw_tr.view())?.view())?;
-        let xte = prep.apply(d.raw.select(ndarray::Axis(0), &test_rows).view())?;
-        let scores = model.relative_score(xte.view())?.to_vec();
-        let y: Vec<bool> = test_rows
-            .iter()
-            .map(|&i| d.qoe[i] <= o.anomaly_le)
-            .collect();
-        let (auc, ap) = match (
-            metrics::roc_auc(&y, &scores),
-            metrics::average_precision(&y, &scores),
-        ) {
-            (Ok(a), Ok(p)) => (a, p),
-            _ => (f64::NAN, f64::NAN), // one class only: no window AUC for this fold
-        };
-        if auc.is_finite() {
-            aucs.push(auc);
-            aps.push(ap);
+    let fitted = match &cli.load {
+        Some(path) => vec![(oddframe::Pipeline::load(path, &registry())?, None, None)],
+        None => {
+            let raw_train = s.features(&CsvTable::from_path(&cli.train)?)?;
+            println!(
+                "  train          {} ({} windows)",
+                cli.train.display(),
+                raw_train.nrows()
+            );
+            let mut out = Vec::new();
+            for kind in cli.kinds() {
+                let t0 = Instant::now();
+                let p = s.pipeline_params(kind)?.fit(raw_train.view())?;
+                out.push((p, Some(t0.elapsed().as_secs_f64()), Some(raw_train.nrows())));
+            }
+            out
         }
+    };
+    let mut lines = Vec::new();
+    for (pipeline, fit_s, n_train) in fitted {
+        let report = evaluate(&pipeline, raw_test.view(), &y)?;
+        let us = score_time_us(&pipeline, raw_test.view())?;
+        let model = Model::of(&pipeline)?;
+        if let Some(path) = &cli.save {
+            let path = match cli.detector {
+                Which::Both => {
+                    path.with_extension(format!("{:?}.json", report.detector).to_lowercase())
+                }
+                _ => path.clone(),
+            };
+            pipeline.save(&path)?;
+            println!("  saved          {}", path.display());
+        }
+        println!("{:?} on streaming-QoE windows", report.detector);
+        for line in model.describe(n_train) {
+            println!("  {line}");
+        }
+        if let Some(f) = fit_s {
+            println!("  fit            {f:.3} s (bandwidth selection included)");
+        }
+        println!("  scoring        {us:.3} us per window (batched, median of 21 runs)");
+        println!("  threshold      {:.6}", report.threshold);
+        println!("  ROC AUC        {:.4}", report.auc);
+        println!("  AP             {:.4}", report.ap);
         println!(
-            "  {name:<22} {:>5} {:>5} {:>8.4} {:>6} {auc:>7.4} {ap:>7.4}",
-            train_rows.len(),
-            test_rows.len(),
-            model.sigma(),
-            model.n_sv()
+            "  at threshold   precision {:.4}, recall {:.4}, F1 {:.4}, flag rate {:.4}",
+            report.precision, report.recall, report.f1, report.flag_rate
         );
-        for (k, &i) in test_rows.iter().enumerate() {
-            let s = by_session.entry(d.sessions[i]).or_default();
-            s.scores.push(scores[k]);
-            s.qoe.push(d.qoe[i]);
-        }
+        lines.push(serde_json::to_value(Line {
+            report,
+            fit_s,
+            score_us_per_window: us,
+        })?);
     }
-    let mut session_scores = Vec::new();
-    let mut session_labels = Vec::new();
-    for s in by_session.values() {
-        session_scores.push(quantile(&s.scores, 0.95)?);
-        let mean = s.qoe.iter().sum::<f64>() / s.qoe.len() as f64;
-        session_labels.push(mean <= o.anomaly_le);
-    }
-    let session_auc = metrics::roc_auc(&session_labels, &session_scores)?;
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
-    let (window_auc, window_ap) = (mean(&aucs), mean(&aps));
-    println!(
-        "  window AUC (mean of {} folds) {window_auc:.4}, window AP {window_ap:.4}",
-        aucs.len()
-    );
-    println!(
-        "  session AUC ({} sessions, score = p95 of the fold-relative window score) {session_auc:.4}",
-        session_scores.len()
-    );
-    Ok(format!(
-        "{{\"detector\":\"{}\",\"folds\":{},\"window_auc\":{window_auc:.6},\"window_ap\":{window_ap:.6},\"session_auc\":{session_auc:.6}}}",
-        if which == Which::Ocsvm { "ocsvm" } else { "fisvdd" },
-        d.names.len()
-    ))
+    Ok(lines)
 }
 
-fn main() {
-    let run = || -> AnyResult<()> {
-        let o = parse_args()?;
-        match &o.loso {
-            Some(path) => loso(&o, path),
-            None => split(&o),
+fn run(cli: &Cli) -> AnyResult<()> {
+    let s = cli.settings()?;
+    let lines = match &cli.loso {
+        Some(path) => {
+            let table = CsvTable::from_path(path)?;
+            let mut lines = Vec::new();
+            for kind in cli.kinds() {
+                let r = loso(&s, kind, &table, &cli.source_col, &cli.session_col)?;
+                println!("{kind:?} leave-one-source-out on {}", path.display());
+                println!("  fold                   train  test    sigma   n_sv   AUC     AP");
+                for f in &r.folds {
+                    let (auc, ap) = (f.auc.unwrap_or(f64::NAN), f.ap.unwrap_or(f64::NAN));
+                    println!(
+                        "  {:<22} {:>5} {:>5} {:>8.4} {:>6} {auc:>7.4} {ap:>7.4}",
+                        f.source, f.train, f.test, f.sigma, f.n_sv
+                    );
+                }
+                println!(
+                    "  window AUC {:.4}, window AP {:.4} (mean over folds)",
+                    r.window_auc, r.window_ap
+                );
+                println!(
+                    "  session AUC {:.4} ({} sessions, p95 of window scores)",
+                    r.session_auc, r.sessions
+                );
+                lines.push(serde_json::to_value(r)?);
+            }
+            lines
         }
+        None => split(cli, &s)?,
     };
-    if let Err(e) = run() {
-        eprintln!("qoe_fisvdd: {e}");
-        std::process::exit(1);
+    match lines.as_slice() {
+        [one] => print_json_line(one)?,
+        many => print_json_line(&many)?,
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("qoe_fisvdd: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
     }
 }

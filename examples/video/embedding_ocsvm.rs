@@ -34,8 +34,11 @@ use std::time::Instant;
 
 use image::{Rgb, RgbImage};
 use ndarray::Array2;
-use ocsvm_scaler::{Gamma, OcsvmParams, ScaledOcsvm, StandardScalerParams};
-use oddframe::{metrics, Calibration, FeatureExtractor, Frame, FrameBuffer, ParamGuard, Threshold};
+use ocsvm_scaler::{Gamma, OcsvmParams, StandardScalerParams};
+use oddframe::{
+    metrics, Calibration, Detector, FeatureExtractor, Fit, Frame, FrameBuffer, ParamGuard,
+    PipelineParams, Threshold,
+};
 use oddframe_examples_video::{open, peak_memory_mib, testdata, OpenOptions};
 use video_features::embed::Embedding;
 use video_features::PixelFormat;
@@ -255,21 +258,23 @@ fn run(o: &Options) -> AnyResult<()> {
     let train = matrix(&fit_part)?;
     let t1 = Instant::now();
     let params = OcsvmParams::new().nu(o.nu).gamma(o.gamma).check()?;
-    let model = ScaledOcsvm::fit(StandardScalerParams::default(), &params, train.view())?;
+    let model = PipelineParams::new(params)
+        .fit_step(StandardScalerParams::default())
+        .fit(train.view())?;
     let fit_s = t1.elapsed().as_secs_f64();
     // flag when -decision is above the threshold: 0 (the SVM's own sign) or
     // calibrated on held-out normal frames
     let threshold = match o.calibrate {
         Some(rate) => {
-            let held = model.decision_function(matrix(&held_out)?.view())?;
-            let scores: Vec<f64> = held.iter().map(|d| -d).collect();
+            let scores = model.score(matrix(&held_out)?.view())?.to_vec();
             Threshold::calibrate(Calibration::AnomalyRate(rate), &scores)?
         }
         None => Threshold::fixed(0.0)?,
     };
     let x = matrix(&test)?;
     let t2 = Instant::now();
-    let decision = model.decision_function(x.view())?;
+    // the SVM's decision function: the negated score (> 0 inside)
+    let decision = -model.score(x.view())?;
     let score_s = t2.elapsed().as_secs_f64();
 
     if !o.quiet {
@@ -299,7 +304,9 @@ fn run(o: &Options) -> AnyResult<()> {
         .filter(|&&d| threshold.decide(-d).is_anomaly)
         .count();
     let rate = anomalies as f64 / frames as f64;
-    let svm = model.svm();
+    let svm = model
+        .detector_as::<ocsvm_scaler::OneClassSvm<f64>>()
+        .ok_or("the pipeline ends in the SVM")?;
     println!("\nsummary");
     println!(
         "  normal frames   {} learnt from {} video(s)",

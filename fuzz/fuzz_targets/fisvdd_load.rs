@@ -4,10 +4,10 @@
 
 use fisvdd::Fisvdd;
 use libfuzzer_sys::fuzz_target;
-use oddframe::Detector;
+use oddframe::{Detector, Persist};
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(m) = Fisvdd::<f64>::load_json(data) {
+    if let Ok(m) = Fisvdd::<f64>::from_json(data) {
         let q = m
             .score(m.support_vectors())
             .expect("own support vectors are valid input");

@@ -1,22 +1,24 @@
-//! Loading scalers, one-class SVMs and pipelines from arbitrary bytes: an
-//! error or a model that scores, never a panic.
+//! Loading scalers, one-class SVMs and pipelines (including the scaler + SVM
+//! files of 0.1) from arbitrary bytes: an error or a model that scores,
+//! never a panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use ndarray::Array2;
-use ocsvm_scaler::{OneClassSvm, ScaledOcsvm, StandardScaler};
-use oddframe::Detector;
+use ocsvm_scaler::{OneClassSvm, StandardScaler};
+use oddframe::{Detector, Persist, Registry};
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(m) = ScaledOcsvm::<f64>::load_json(data) {
-        let x = Array2::from_elem((2, m.n_features()), 0.5);
-        let _ = m.decision_function(x.view());
+    let registry = ocsvm_scaler::register(Registry::<f64>::new());
+    if let Ok(p) = registry.pipeline_from_json(data) {
+        let x = Array2::from_elem((2, p.n_features()), 0.5);
+        let _ = p.score(x.view());
     }
-    if let Ok(m) = OneClassSvm::<f32>::load_json(data) {
+    if let Ok(m) = OneClassSvm::<f32>::from_json(data) {
         let x = Array2::from_elem((2, m.n_features()), 0.5f32);
         let _ = m.score(x.view());
     }
-    if let Ok(s) = StandardScaler::load_json(data) {
+    if let Ok(s) = StandardScaler::from_json(data) {
         let x = Array2::from_elem((2, s.n_features()), 1.0);
         let z = s
             .transform(x.view())

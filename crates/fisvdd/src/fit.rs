@@ -215,10 +215,11 @@ pub fn median_heuristic<F: Float>(x: ArrayView2<'_, F>) -> Result<f64> {
     Ok(median / std::f64::consts::SQRT_2)
 }
 
-impl<F: Float> oddframe::streaming::Fit<F> for FisvddValidParams {
+impl<F: Float> oddframe::Fit<F> for FisvddValidParams {
     type Model = Fisvdd<F>;
+    type Error = crate::FisvddError;
 
-    fn fit_detector(&self, x: ArrayView2<'_, F>) -> oddframe::Result<Fisvdd<F>> {
-        self.fit(x).map_err(Error::from)
+    fn fit(&self, x: ArrayView2<'_, F>) -> Result<Fisvdd<F>> {
+        FisvddValidParams::fit(self, x)
     }
 }

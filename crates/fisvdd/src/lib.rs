@@ -14,5 +14,15 @@ pub use error::{FisvddError, Result};
 pub use fit::median_heuristic;
 pub use model::{Fisvdd, Learned};
 pub use params::{Bandwidth, FisvddParams, FisvddValidParams};
+
+/// Registers this crate's saved format (`oddframe.fisvdd`) in an
+/// [`oddframe::Registry`] (feature `serde`).
+///
+/// ```
+/// let registry = fisvdd::register(oddframe::Registry::<f64>::new());
+/// assert!(registry.formats().contains(&"oddframe.fisvdd"));
+/// ```
 #[cfg(feature = "serde")]
-pub use persist::{FORMAT, SCHEMA};
+pub fn register<F: oddframe::Float>(registry: oddframe::Registry<F>) -> oddframe::Registry<F> {
+    registry.detector::<Fisvdd<F>>()
+}

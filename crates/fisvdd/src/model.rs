@@ -104,9 +104,11 @@ impl<F: Float> Fisvdd<F> {
         opts: FisvddValidParams,
     ) -> Result<Self> {
         if n_features == 0 || sv.is_empty() || sv.len() % n_features != 0 {
-            return Err(crate::FisvddError::InvalidModel(
-                "support vectors do not match the feature count".into(),
-            ));
+            return Err(Error::invalid_file(
+                "oddframe.fisvdd",
+                "support vectors do not match the feature count",
+            )
+            .into());
         }
         let mut m = Self::start(ArrayView1::from(&sv[..n_features]), sigma, opts);
         for row in sv.chunks_exact(n_features).skip(1) {
@@ -116,9 +118,11 @@ impl<F: Float> Fisvdd<F> {
         }
         m.w = vec![F::zero(); m.sv.len()];
         if !m.refactor() {
-            return Err(crate::FisvddError::InvalidModel(
-                "the kernel matrix of the support vectors is not positive definite".into(),
-            ));
+            return Err(Error::invalid_file(
+                "oddframe.fisvdd",
+                "the kernel matrix of the support vectors is not positive definite",
+            )
+            .into());
         }
         Ok(m)
     }
@@ -485,6 +489,11 @@ impl<F: Float> Detector<F> for Fisvdd<F> {
     fn score(&self, x: ArrayView2<'_, F>) -> oddframe::Result<Array1<F>> {
         check_matrix(x, self.n_features)?;
         Ok(self.score_unchecked(x))
+    }
+
+    #[cfg(feature = "serde")]
+    fn envelope(&self) -> oddframe::Result<oddframe::persist::Envelope> {
+        oddframe::Persist::to_envelope(self)
     }
 }
 

@@ -1,43 +1,28 @@
-//! Saving and loading fitted models (feature `serde`).
+//! Saving and loading fitted models (feature `serde`): [`Persist`] for
+//! [`Fisvdd`], format `oddframe.fisvdd`, schema 1.
 //!
-//! A model is saved as JSON in an envelope
-//! `{ format, schema, crate_version, n_features, model }`. Loading checks the
-//! format name and schema, every number and shape, recomputes the inverse
-//! kernel matrix from the support vectors and verifies that the saved weights
-//! solve `K(S, S) alpha = L e`; a foreign, corrupt or inconsistent file is an
-//! error. The saved weights are kept as they are, so a loaded model scores
-//! exactly as the saved one did.
+//! The body holds sigma, the boundary, the parameters, the support vectors
+//! and their weights. Loading checks every number and shape, recomputes the
+//! inverse kernel matrix from the support vectors and verifies that the
+//! saved weights solve `K(S, S) alpha = L e`; a foreign, corrupt or
+//! inconsistent file is an error. The saved weights are kept as they are, so
+//! a loaded model scores exactly as the saved one did.
 
-use std::io::{Read, Write};
-use std::path::Path;
-
-use oddframe::{Float, ParamGuard};
+use oddframe::persist::{Envelope, Persist};
+use oddframe::{Error, Float, ParamGuard};
 use serde::{Deserialize, Serialize};
 
 use crate::model::Fisvdd;
 use crate::params::{FisvddParams, FisvddValidParams};
-use crate::{FisvddError, Result};
 
-/// The `format` field of a saved model.
-pub const FORMAT: &str = "oddframe.fisvdd";
-/// The schema version this crate writes (and the newest it reads).
-pub const SCHEMA: u32 = 1;
+/// The format name of a saved model.
+const FORMAT: &str = "oddframe.fisvdd";
 
 /// Largest `|Q(s)| / L` tolerated for a saved support vector. A fitted
 /// model keeps its support vectors on the boundary to about 1e-8 (worse only
 /// for badly conditioned kernel matrices); a tampered weight or boundary
 /// moves them much further.
 const CONSISTENCY_TOL: f64 = 1e-4;
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Envelope {
-    format: String,
-    schema: u32,
-    crate_version: String,
-    n_features: usize,
-    model: ModelV1,
-}
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,81 +34,58 @@ struct ModelV1 {
     weights: Vec<f64>,
 }
 
-fn invalid(msg: impl Into<String>) -> FisvddError {
-    FisvddError::InvalidModel(msg.into())
+fn invalid(msg: impl Into<String>) -> Error {
+    Error::invalid_file(FORMAT, msg)
+}
+
+/// Saving and loading (feature `serde`): format `oddframe.fisvdd`, schema 1.
+///
+/// ```
+/// use fisvdd::{Fisvdd, FisvddParams};
+/// use ndarray::array;
+/// use oddframe::{Detector, ParamGuard, Persist};
+///
+/// let x = array![[0.0, 0.0], [1.0, 0.2], [0.3, 1.0], [1.0, 1.0]];
+/// let model = FisvddParams::new().sigma(0.8).check()?.fit(x.view())?;
+/// let back: Fisvdd<f64> = Fisvdd::from_json(&model.to_json()?)?;
+/// assert_eq!(model.score(x.view())?, back.score(x.view())?);
+/// assert!(Fisvdd::<f64>::from_json(b"{}").is_err());
+/// # Ok::<(), oddframe::Error>(())
+/// ```
+impl<F: Float> Persist for Fisvdd<F> {
+    const FORMAT: &'static str = FORMAT;
+    const SCHEMA: u32 = 1;
+
+    fn to_envelope(&self) -> Result<Envelope, Error> {
+        let body = ModelV1 {
+            sigma: self.sigma.as_f64(),
+            boundary: self.l.as_f64(),
+            params: self.opts.clone(),
+            support_vectors: self
+                .sv
+                .rows()
+                .chunks_exact(self.n_features)
+                .map(|r| r.iter().map(|v| v.as_f64()).collect())
+                .collect(),
+            weights: self.alpha.iter().map(|v| v.as_f64()).collect(),
+        };
+        Envelope::new(
+            FORMAT,
+            Self::SCHEMA,
+            env!("CARGO_PKG_VERSION"),
+            Some(self.n_features),
+            &body,
+        )
+    }
+
+    fn from_checked_envelope(env: Envelope) -> Result<Self, Error> {
+        let n_features = env.require_n_features()?;
+        Self::from_v1(n_features, env.take_body()?)
+    }
 }
 
 impl<F: Float> Fisvdd<F> {
-    /// Writes the model as JSON.
-    ///
-    /// ```
-    /// use fisvdd::{Fisvdd, FisvddParams};
-    /// use ndarray::array;
-    /// use oddframe::{Detector, ParamGuard};
-    ///
-    /// let x = array![[0.0, 0.0], [1.0, 0.2], [0.3, 1.0], [1.0, 1.0]];
-    /// let model = FisvddParams::new().sigma(0.8).check()?.fit(x.view())?;
-    /// let mut bytes = Vec::new();
-    /// model.save_json(&mut bytes)?;
-    /// let back: Fisvdd<f64> = Fisvdd::load_json(bytes.as_slice())?;
-    /// assert_eq!(model.score(x.view())?, back.score(x.view())?);
-    /// assert!(Fisvdd::<f64>::load_json(&b"{}"[..]).is_err());
-    /// # Ok::<(), fisvdd::FisvddError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// When writing fails.
-    pub fn save_json<W: Write>(&self, writer: W) -> Result<()> {
-        let env = Envelope {
-            format: FORMAT.into(),
-            schema: SCHEMA,
-            crate_version: env!("CARGO_PKG_VERSION").into(),
-            n_features: self.n_features,
-            model: ModelV1 {
-                sigma: self.sigma.as_f64(),
-                boundary: self.l.as_f64(),
-                params: self.opts.clone(),
-                support_vectors: self
-                    .sv
-                    .rows()
-                    .chunks_exact(self.n_features)
-                    .map(|r| r.iter().map(|v| v.as_f64()).collect())
-                    .collect(),
-                weights: self.alpha.iter().map(|v| v.as_f64()).collect(),
-            },
-        };
-        serde_json::to_writer(writer, &env).map_err(|e| FisvddError::Io(e.into()))
-    }
-
-    /// Reads a model written by [`Fisvdd::save_json`], validating it.
-    ///
-    /// # Errors
-    /// [`FisvddError::InvalidModel`] for anything that is not a consistent
-    /// FISVDD model of a known schema; [`FisvddError::Io`] when reading fails.
-    pub fn load_json<R: Read>(reader: R) -> Result<Self> {
-        let env: Envelope = serde_json::from_reader(reader).map_err(|e| {
-            if e.is_io() {
-                FisvddError::Io(e.into())
-            } else {
-                invalid(format!("not a FISVDD model file: {e}"))
-            }
-        })?;
-        if env.format != FORMAT {
-            return Err(invalid(format!(
-                "format is {:?}, expected {FORMAT:?}",
-                env.format
-            )));
-        }
-        if env.schema == 0 || env.schema > SCHEMA {
-            return Err(invalid(format!(
-                "schema {} is not supported (this version reads 1..={SCHEMA})",
-                env.schema
-            )));
-        }
-        Self::from_v1(env.n_features, env.model)
-    }
-
-    fn from_v1(n_features: usize, m: ModelV1) -> Result<Self> {
+    fn from_v1(n_features: usize, m: ModelV1) -> Result<Self, Error> {
         let opts = FisvddParams::from_valid(m.params)
             .check()
             .map_err(|e| invalid(format!("parameters: {e}")))?;
@@ -133,8 +95,8 @@ impl<F: Float> Fisvdd<F> {
         if !(m.boundary.is_finite() && m.boundary > 0.0 && m.boundary <= 1.0 + 1e-9) {
             return Err(invalid(format!("boundary {} is not in (0, 1]", m.boundary)));
         }
-        if n_features == 0 || m.support_vectors.is_empty() {
-            return Err(invalid("no features or no support vectors"));
+        if m.support_vectors.is_empty() {
+            return Err(invalid("no support vectors"));
         }
         if m.weights.len() != m.support_vectors.len() {
             return Err(invalid(format!(
@@ -178,26 +140,5 @@ impl<F: Float> Fisvdd<F> {
             )));
         }
         Ok(model)
-    }
-
-    /// Saves the model to a JSON file.
-    ///
-    /// # Errors
-    /// When the file cannot be created or written.
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let f = std::fs::File::create(path)?;
-        let mut w = std::io::BufWriter::new(f);
-        self.save_json(&mut w)?;
-        w.flush()?;
-        Ok(())
-    }
-
-    /// Loads a model from a JSON file.
-    ///
-    /// # Errors
-    /// As [`Fisvdd::load_json`], or when the file cannot be opened.
-    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-        let f = std::fs::File::open(path)?;
-        Self::load_json(std::io::BufReader::new(f))
     }
 }

@@ -3,9 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 #![cfg(feature = "serde")]
 
-use fisvdd::{Fisvdd, FisvddError, FisvddParams};
+use fisvdd::{Fisvdd, FisvddParams};
 use ndarray::Array2;
-use oddframe::{Detector, ParamGuard};
+use oddframe::{Detector, Error, ParamGuard, Persist};
 use serde_json::{json, Value};
 
 const SCHEMA1: &str = include_str!("fixtures/model_schema1.json");
@@ -14,7 +14,7 @@ fn schema1() -> Value {
     serde_json::from_str(SCHEMA1).unwrap()
 }
 
-fn load(v: &Value) -> Result<Fisvdd, FisvddError> {
+fn load(v: &Value) -> Result<Fisvdd, Error> {
     Fisvdd::<f64>::load_json(v.to_string().as_bytes())
 }
 
@@ -184,8 +184,15 @@ fn corrupt_and_foreign_files_are_errors() {
         let mut v = schema1();
         mutate(&mut v);
         match load(&v) {
-            Err(FisvddError::InvalidModel(msg)) => assert!(!msg.is_empty(), "{what}"),
-            other => panic!("{what}: expected InvalidModel, got {other:?}"),
+            Err(Error::InvalidFile { format, reason }) => {
+                // the envelope itself, or the FISVDD body inside it
+                assert!(
+                    ["oddframe", "oddframe.fisvdd"].contains(&format.as_str()),
+                    "{what}: {format}"
+                );
+                assert!(!reason.is_empty(), "{what}");
+            }
+            other => panic!("{what}: expected InvalidFile, got {other:?}"),
         }
     }
 }
@@ -206,6 +213,6 @@ fn truncated_and_non_json_bytes_are_errors() {
     assert!(Fisvdd::<f64>::load_json(text.as_bytes()).is_err());
     assert!(matches!(
         Fisvdd::<f64>::load("/nonexistent/model.json"),
-        Err(FisvddError::Io(_))
+        Err(Error::Io(_))
     ));
 }

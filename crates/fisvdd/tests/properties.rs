@@ -142,9 +142,8 @@ proptest! {
     #[test]
     fn save_and_load_give_identical_scores((x, sigma) in data()) {
         let m = fit(&x, sigma);
-        let mut bytes = Vec::new();
-        m.save_json(&mut bytes).unwrap();
-        let back = Fisvdd::<f64>::load_json(bytes.as_slice()).unwrap();
+        let bytes = oddframe::Persist::to_json(&m).unwrap();
+        let back: Fisvdd<f64> = oddframe::Persist::from_json(&bytes).unwrap();
         prop_assert_eq!(m.score(x.view()).unwrap(), back.score(x.view()).unwrap());
         prop_assert_eq!(m.n_sv(), back.n_sv());
     }

@@ -1,7 +1,8 @@
 //! Errors of the `ocsvm-scaler` crate.
 
-/// Everything that can go wrong when fitting, scoring, saving or loading a
-/// scaler, a one-class SVM or a pipeline of both.
+/// Everything that can go wrong when fitting or scoring a scaler or a
+/// one-class SVM (saving and loading report the core's
+/// [`oddframe::Error::InvalidFile`] and [`oddframe::Error::Io`]).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OcsvmError {
@@ -27,12 +28,6 @@ pub enum OcsvmError {
     /// `gamma`; standardise it first) and the result would be meaningless.
     #[error("numerical failure: {0}")]
     Numerical(String),
-    /// A loaded model failed validation (foreign, corrupt or inconsistent).
-    #[error("invalid model: {0}")]
-    InvalidModel(String),
-    /// Reading or writing a model file failed.
-    #[error("i/o error: {0}")]
-    Io(#[from] std::io::Error),
 }
 
 impl From<OcsvmError> for oddframe::Error {

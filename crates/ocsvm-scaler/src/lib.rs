@@ -5,7 +5,6 @@ mod error;
 mod kernel;
 #[cfg(feature = "serde")]
 mod persist;
-mod pipeline;
 mod scaler;
 mod solver;
 mod svm;
@@ -13,7 +12,6 @@ mod svm;
 pub use error::{OcsvmError, Result};
 pub use kernel::{Gamma, Kernel};
 #[cfg(feature = "serde")]
-pub use persist::{PIPELINE_FORMAT, SCALER_FORMAT, SCHEMA, SVM_FORMAT};
-pub use pipeline::ScaledOcsvm;
+pub use persist::register;
 pub use scaler::{StandardScaler, StandardScalerParams};
 pub use svm::{FitInfo, OcsvmParams, OcsvmValidParams, OneClassSvm, DEFAULT_CACHE_BYTES};

@@ -1,46 +1,32 @@
-//! Saving and loading fitted scalers, SVMs and pipelines (feature `serde`).
+//! Saving and loading fitted scalers and SVMs (feature `serde`): [`Persist`]
+//! for [`StandardScaler`] (format `oddframe.standard-scaler`) and
+//! [`OneClassSvm`] (format `oddframe.one-class-svm`), both schema 1; a scaler
+//! in front of an SVM is saved as an `oddframe::Pipeline`.
 //!
-//! Each is saved as JSON in an envelope
-//! `{ format, schema, crate_version, n_features, model }` with its own
-//! format name ([`SCALER_FORMAT`], [`SVM_FORMAT`], [`PIPELINE_FORMAT`]).
-//! Loading checks the format and schema, every number and shape, and the
-//! model's internal consistency: a scaler's scales must follow from its
-//! variances, and an SVM's multipliers and `rho` must satisfy the optimality
-//! conditions on its own support vectors (free support vectors on the
-//! boundary, bounded ones on or outside it, within the saved optimality gap).
-//! A foreign, corrupt or tampered file is an error, never a model that
-//! scores wrongly.
-
-use std::io::{Read, Write};
-use std::path::Path;
+//! Loading checks every number and shape, and the model's internal
+//! consistency: a scaler's scales must follow from its variances, and an
+//! SVM's multipliers and `rho` must satisfy the optimality conditions on its
+//! own support vectors (free support vectors on the boundary, bounded ones
+//! on or outside it, within the saved optimality gap). A foreign, corrupt or
+//! tampered file is an error, never a model that scores wrongly.
 
 use ndarray::{Array1, Array2};
-use oddframe::{Float, Transformer};
-use serde::de::DeserializeOwned;
+use oddframe::persist::{Envelope, Persist};
+use oddframe::{Error, Float, Registry};
 use serde::{Deserialize, Serialize};
 
 use crate::kernel::{Kernel, KernelFn, Scratch};
 use crate::svm::FitInfo;
-use crate::{OcsvmError, OneClassSvm, Result, ScaledOcsvm, StandardScaler, StandardScalerParams};
+use crate::{OneClassSvm, StandardScaler, StandardScalerParams};
 
-/// The `format` of a saved [`StandardScaler`].
-pub const SCALER_FORMAT: &str = "oddframe.standard-scaler";
-/// The `format` of a saved [`OneClassSvm`].
-pub const SVM_FORMAT: &str = "oddframe.one-class-svm";
-/// The `format` of a saved [`ScaledOcsvm`].
-pub const PIPELINE_FORMAT: &str = "oddframe.scaled-one-class-svm";
-/// The schema version this crate writes (and the newest it reads).
-pub const SCHEMA: u32 = 1;
+/// The format of a saved [`StandardScaler`].
+const SCALER_FORMAT: &str = "oddframe.standard-scaler";
+/// The format of a saved [`OneClassSvm`].
+const SVM_FORMAT: &str = "oddframe.one-class-svm";
+/// The format of the scaler + SVM files that oddframe 0.1 wrote.
+const LEGACY_PIPELINE_FORMAT: &str = "oddframe.scaled-one-class-svm";
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Envelope<M> {
-    format: String,
-    schema: u32,
-    crate_version: String,
-    n_features: usize,
-    model: M,
-}
+type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,62 +52,13 @@ struct SvmV1 {
     fit_info: FitInfo,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PipelineV1 {
-    scaler: ScalerV1,
-    svm: SvmV1,
+fn invalid(format: &str, msg: impl Into<String>) -> Error {
+    Error::invalid_file(format, msg)
 }
 
-fn invalid(msg: impl Into<String>) -> OcsvmError {
-    OcsvmError::InvalidModel(msg.into())
-}
-
-fn write_envelope<M: Serialize, W: Write>(
-    w: W,
-    format: &str,
-    n_features: usize,
-    model: M,
-) -> Result<()> {
-    let env = Envelope {
-        format: format.into(),
-        schema: SCHEMA,
-        crate_version: env!("CARGO_PKG_VERSION").into(),
-        n_features,
-        model,
-    };
-    serde_json::to_writer(w, &env).map_err(|e| OcsvmError::Io(e.into()))
-}
-
-fn read_envelope<M: DeserializeOwned, R: Read>(r: R, format: &str) -> Result<(usize, M)> {
-    let env: Envelope<M> = serde_json::from_reader(r).map_err(|e| {
-        if e.is_io() {
-            OcsvmError::Io(e.into())
-        } else {
-            invalid(format!("not a {format} file: {e}"))
-        }
-    })?;
-    if env.format != format {
-        return Err(invalid(format!(
-            "format is {:?}, expected {format:?}",
-            env.format
-        )));
-    }
-    if env.schema == 0 || env.schema > SCHEMA {
-        return Err(invalid(format!(
-            "schema {} is not supported (this version reads 1..={SCHEMA})",
-            env.schema
-        )));
-    }
-    if env.n_features == 0 {
-        return Err(invalid("n_features is 0"));
-    }
-    Ok((env.n_features, env.model))
-}
-
-fn finite(what: &str, v: &[f64]) -> Result<()> {
+fn finite(format: &str, what: &str, v: &[f64]) -> Result<()> {
     match v.iter().position(|x| !x.is_finite()) {
-        Some(i) => Err(invalid(format!("{what}[{i}] is not finite"))),
+        Some(i) => Err(invalid(format, format!("{what}[{i}] is not finite"))),
         None => Ok(()),
     }
 }
@@ -145,17 +82,20 @@ impl ScalerV1 {
             ("n_samples_seen", self.n_samples_seen.len()),
         ] {
             if len != d {
-                return Err(invalid(format!("{name} has {len} values for {d} features")));
+                return Err(invalid(
+                    SCALER_FORMAT,
+                    format!("{name} has {len} values for {d} features"),
+                ));
             }
         }
-        finite("mean", &self.mean)?;
-        finite("var", &self.var)?;
-        finite("scale", &self.scale)?;
+        finite(SCALER_FORMAT, "mean", &self.mean)?;
+        finite(SCALER_FORMAT, "var", &self.var)?;
+        finite(SCALER_FORMAT, "scale", &self.scale)?;
         if let Some(j) = self.var.iter().position(|&v| v < 0.0) {
-            return Err(invalid(format!("var[{j}] is negative")));
+            return Err(invalid(SCALER_FORMAT, format!("var[{j}] is negative")));
         }
         if let Some(j) = self.n_samples_seen.iter().position(|&n| n == 0) {
-            return Err(invalid(format!("n_samples_seen[{j}] is 0")));
+            return Err(invalid(SCALER_FORMAT, format!("n_samples_seen[{j}] is 0")));
         }
         let s = StandardScaler {
             params: self.settings,
@@ -167,10 +107,13 @@ impl ScalerV1 {
         for j in 0..d {
             let want = s.scale_of(j);
             if (s.scale[j] - want).abs() > 1e-12 * want {
-                return Err(invalid(format!(
-                    "scale[{j}] = {} does not follow from var[{j}] (expected {want})",
-                    s.scale[j]
-                )));
+                return Err(invalid(
+                    SCALER_FORMAT,
+                    format!(
+                        "scale[{j}] = {} does not follow from var[{j}] (expected {want})",
+                        s.scale[j]
+                    ),
+                ));
             }
         }
         Ok(s)
@@ -203,58 +146,71 @@ impl SvmV1 {
 
     fn into_svm<F: Float>(self, d: usize) -> Result<OneClassSvm<F>> {
         if self.element != "f32" && self.element != "f64" {
-            return Err(invalid(format!(
-                "element {:?} is not \"f32\" or \"f64\"",
-                self.element
-            )));
+            return Err(invalid(
+                SVM_FORMAT,
+                format!("element {:?} is not \"f32\" or \"f64\"", self.element),
+            ));
         }
         KernelFn::check(self.kernel, Some(self.gamma))
-            .map_err(|e| invalid(format!("kernel: {e}")))?;
+            .map_err(|e| invalid(SVM_FORMAT, format!("kernel: {e}")))?;
         if !self.rho.is_finite() {
-            return Err(invalid("rho is not finite"));
+            return Err(invalid(SVM_FORMAT, "rho is not finite"));
         }
         let m = self.support_vectors.len();
         if m == 0 {
-            return Err(invalid("no support vectors"));
+            return Err(invalid(SVM_FORMAT, "no support vectors"));
         }
         if self.dual_coef.len() != m {
-            return Err(invalid(format!(
-                "{} dual coefficients for {m} support vectors",
-                self.dual_coef.len()
-            )));
+            return Err(invalid(
+                SVM_FORMAT,
+                format!(
+                    "{} dual coefficients for {m} support vectors",
+                    self.dual_coef.len()
+                ),
+            ));
         }
         if self.support.len() != m {
-            return Err(invalid(format!(
-                "{} support indices for {m} support vectors",
-                self.support.len()
-            )));
+            return Err(invalid(
+                SVM_FORMAT,
+                format!(
+                    "{} support indices for {m} support vectors",
+                    self.support.len()
+                ),
+            ));
         }
         if self.support.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(invalid("support indices are not increasing"));
+            return Err(invalid(SVM_FORMAT, "support indices are not increasing"));
         }
         if let Some(i) = self
             .dual_coef
             .iter()
             .position(|a| !(a.is_finite() && *a > 0.0 && *a <= 1.0))
         {
-            return Err(invalid(format!("dual_coef[{i}] is not in (0, 1]")));
+            return Err(invalid(
+                SVM_FORMAT,
+                format!("dual_coef[{i}] is not in (0, 1]"),
+            ));
         }
         let gap = self.fit_info.gap;
         if !(gap.is_finite() && gap >= 0.0) {
-            return Err(invalid("fit_info.gap is not finite and >= 0"));
+            return Err(invalid(SVM_FORMAT, "fit_info.gap is not finite and >= 0"));
         }
         let mut flat = Vec::with_capacity(m * d);
         for (i, row) in self.support_vectors.iter().enumerate() {
             if row.len() != d {
-                return Err(invalid(format!(
-                    "support vector {i} has {} features, expected {d}",
-                    row.len()
-                )));
+                return Err(invalid(
+                    SVM_FORMAT,
+                    format!(
+                        "support vector {i} has {} features, expected {d}",
+                        row.len()
+                    ),
+                ));
             }
-            finite(&format!("support vector {i}"), row)?;
+            finite(SVM_FORMAT, &format!("support vector {i}"), row)?;
             flat.extend(row.iter().map(|&v| F::cast(v)));
         }
-        let svs = Array2::from_shape_vec((m, d), flat).map_err(|e| invalid(e.to_string()))?;
+        let svs =
+            Array2::from_shape_vec((m, d), flat).map_err(|e| invalid(SVM_FORMAT, e.to_string()))?;
         let kernel = KernelFn {
             kernel: self.kernel,
             gamma: self.gamma,
@@ -312,123 +268,121 @@ fn check_optimality<F: Float>(svm: &OneClassSvm<F>, gap: f64, rel: f64) -> Resul
     );
     match bad {
         None => Ok(()),
-        Some((i, g)) => Err(invalid(format!(
-            "support vector {i} (a = {}) has sum_j a_j K = {g} against rho = {}: \
+        Some((i, g)) => Err(invalid(
+            SVM_FORMAT,
+            format!(
+                "support vector {i} (a = {}) has sum_j a_j K = {g} against rho = {}: \
              the multipliers and rho are not a solution",
-            coef[i], svm.rho
-        ))),
+                coef[i], svm.rho
+            ),
+        )),
     }
 }
 
-macro_rules! file_io {
-    ($ty:ty, $save_json:ident, $load_json:ident) => {
-        /// Saves to a JSON file.
-        ///
-        /// # Errors
-        /// When the file cannot be created or written.
-        pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-            let f = std::fs::File::create(path)?;
-            let mut w = std::io::BufWriter::new(f);
-            self.$save_json(&mut w)?;
-            w.flush()?;
-            Ok(())
-        }
+/// Saving and loading (feature `serde`): format `oddframe.standard-scaler`,
+/// schema 1.
+///
+/// ```
+/// use ndarray::array;
+/// use ocsvm_scaler::StandardScaler;
+/// use oddframe::Persist;
+///
+/// let s = StandardScaler::fit(array![[1.0, 5.0], [3.0, 7.0]].view())?;
+/// assert_eq!(StandardScaler::from_json(&s.to_json()?)?, s);
+/// # Ok::<(), oddframe::Error>(())
+/// ```
+impl Persist for StandardScaler {
+    const FORMAT: &'static str = SCALER_FORMAT;
+    const SCHEMA: u32 = 1;
 
-        /// Loads from a JSON file.
-        ///
-        /// # Errors
-        #[doc = concat!("As [`", stringify!($ty), "::", stringify!($load_json), "`], or when the file cannot be opened.")]
-        pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-            let f = std::fs::File::open(path)?;
-            Self::$load_json(std::io::BufReader::new(f))
-        }
-    };
+    fn to_envelope(&self) -> Result<Envelope> {
+        let d = self.n_features();
+        Envelope::new(
+            SCALER_FORMAT,
+            1,
+            env!("CARGO_PKG_VERSION"),
+            Some(d),
+            &ScalerV1::of(self),
+        )
+    }
+
+    fn from_checked_envelope(env: Envelope) -> Result<Self> {
+        let d = env.require_n_features()?;
+        env.take_body::<ScalerV1>()?.into_scaler(d)
+    }
 }
 
-impl StandardScaler {
-    /// Writes the scaler as JSON.
-    ///
-    /// # Errors
-    /// When writing fails.
-    pub fn save_json<W: Write>(&self, writer: W) -> Result<()> {
-        write_envelope(writer, SCALER_FORMAT, self.n_features(), ScalerV1::of(self))
+/// Saving and loading (feature `serde`): format `oddframe.one-class-svm`,
+/// schema 1. The element type is recorded; a model saved in `f64` loads in
+/// `f32` and the other way round (checked with the tolerance of the coarser
+/// one).
+///
+/// ```
+/// use ndarray::Array2;
+/// use ocsvm_scaler::{OcsvmParams, OneClassSvm};
+/// use oddframe::{ParamGuard, Persist};
+///
+/// let x = Array2::from_shape_fn((50, 3), |(i, j)| ((i * (j + 2)) % 7) as f64);
+/// let svm = OcsvmParams::new().nu(0.2).check()?.fit(x.view())?;
+/// let back: OneClassSvm<f64> = OneClassSvm::from_json(&svm.to_json()?)?;
+/// assert_eq!(svm.decision_function(x.view())?, back.decision_function(x.view())?);
+/// assert!(OneClassSvm::<f64>::from_json(b"{}").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl<F: Float> Persist for OneClassSvm<F> {
+    const FORMAT: &'static str = SVM_FORMAT;
+    const SCHEMA: u32 = 1;
+
+    fn to_envelope(&self) -> Result<Envelope> {
+        let d = self.n_features();
+        Envelope::new(
+            SVM_FORMAT,
+            1,
+            env!("CARGO_PKG_VERSION"),
+            Some(d),
+            &SvmV1::of(self),
+        )
     }
 
-    /// Reads a scaler written by [`StandardScaler::save_json`], validating it.
-    ///
-    /// # Errors
-    /// [`OcsvmError::InvalidModel`] for anything that is not a consistent
-    /// scaler of a known schema; [`OcsvmError::Io`] when reading fails.
-    pub fn load_json<R: Read>(reader: R) -> Result<Self> {
-        let (d, m) = read_envelope::<ScalerV1, _>(reader, SCALER_FORMAT)?;
-        m.into_scaler(d)
+    fn from_checked_envelope(env: Envelope) -> Result<Self> {
+        let d = env.require_n_features()?;
+        env.take_body::<SvmV1>()?.into_svm(d)
     }
-
-    file_io!(StandardScaler, save_json, load_json);
 }
 
-impl<F: Float> OneClassSvm<F> {
-    /// Writes the model as JSON.
-    ///
-    /// ```
-    /// use ndarray::Array2;
-    /// use ocsvm_scaler::{OcsvmParams, OneClassSvm};
-    /// use oddframe::ParamGuard;
-    ///
-    /// let x = Array2::from_shape_fn((50, 3), |(i, j)| ((i * (j + 2)) % 7) as f64);
-    /// let svm = OcsvmParams::new().nu(0.2).check()?.fit(x.view())?;
-    /// let mut bytes = Vec::new();
-    /// svm.save_json(&mut bytes)?;
-    /// let back: OneClassSvm<f64> = OneClassSvm::load_json(bytes.as_slice())?;
-    /// assert_eq!(svm.decision_function(x.view())?, back.decision_function(x.view())?);
-    /// assert!(OneClassSvm::<f64>::load_json(&b"{}"[..]).is_err());
-    /// # Ok::<(), ocsvm_scaler::OcsvmError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// When writing fails.
-    pub fn save_json<W: Write>(&self, writer: W) -> Result<()> {
-        write_envelope(writer, SVM_FORMAT, self.n_features(), SvmV1::of(self))
-    }
-
-    /// Reads a model written by [`OneClassSvm::save_json`], validating it.
-    ///
-    /// # Errors
-    /// [`OcsvmError::InvalidModel`] for anything that is not a consistent
-    /// one-class SVM of a known schema; [`OcsvmError::Io`] when reading fails.
-    pub fn load_json<R: Read>(reader: R) -> Result<Self> {
-        let (d, m) = read_envelope::<SvmV1, _>(reader, SVM_FORMAT)?;
-        m.into_svm(d)
-    }
-
-    file_io!(OneClassSvm, save_json, load_json);
+/// Registers this crate's formats: the standard scaler (a transformer), the
+/// one-class SVM (a detector), and the scaler + SVM files of oddframe 0.1
+/// (`oddframe.scaled-one-class-svm`), which load as a two-part pipeline.
+///
+/// ```
+/// use oddframe::Registry;
+/// let registry = ocsvm_scaler::register(Registry::<f64>::new());
+/// assert!(registry.formats().contains(&"oddframe.one-class-svm"));
+/// ```
+pub fn register<F: Float>(registry: Registry<F>) -> Registry<F> {
+    registry
+        .transformer::<StandardScaler>()
+        .detector::<OneClassSvm<F>>()
+        .upgrade(LEGACY_PIPELINE_FORMAT, upgrade_legacy_pipeline)
 }
 
-impl<F: Float> ScaledOcsvm<F> {
-    /// Writes the scaler and the SVM as one JSON document.
-    ///
-    /// # Errors
-    /// When writing fails.
-    pub fn save_json<W: Write>(&self, writer: W) -> Result<()> {
-        let model = PipelineV1 {
-            scaler: ScalerV1::of(self.scaler()),
-            svm: SvmV1::of(self.svm()),
-        };
-        write_envelope(writer, PIPELINE_FORMAT, self.n_features(), model)
-    }
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LegacyPipelineV1 {
+    scaler: ScalerV1,
+    svm: SvmV1,
+}
 
-    /// Reads a pipeline written by [`ScaledOcsvm::save_json`], validating
-    /// both parts and that they fit together.
-    ///
-    /// # Errors
-    /// [`OcsvmError::InvalidModel`] for anything that is not a consistent
-    /// pipeline of a known schema; [`OcsvmError::Io`] when reading fails.
-    pub fn load_json<R: Read>(reader: R) -> Result<Self> {
-        let (d, m) = read_envelope::<PipelineV1, _>(reader, PIPELINE_FORMAT)?;
-        let scaler = m.scaler.into_scaler(d)?;
-        let svm = m.svm.into_svm(Transformer::<F>::n_features_out(&scaler))?;
-        Self::from_parts(scaler, svm).map_err(|e| invalid(e.to_string()))
-    }
-
-    file_io!(ScaledOcsvm, save_json, load_json);
+/// A 0.1 scaler + SVM file as a pipeline envelope: the scaler a step, the
+/// SVM the detector, each in its own envelope (both parts are validated
+/// when the pipeline loads them).
+fn upgrade_legacy_pipeline(env: Envelope) -> Result<Envelope> {
+    env.check(LEGACY_PIPELINE_FORMAT, 1)?;
+    let d = env.require_n_features()?;
+    let version = env.crate_version().to_string();
+    let legacy: LegacyPipelineV1 = env.take_body()?;
+    let scaler = Envelope::new(SCALER_FORMAT, 1, &version, Some(d), &legacy.scaler)?;
+    let svm = Envelope::new(SVM_FORMAT, 1, &version, Some(d), &legacy.svm)?;
+    let body = serde_json::json!({ "steps": [scaler], "detector": svm });
+    Envelope::new("oddframe.pipeline", 1, &version, Some(d), &body)
 }

@@ -10,7 +10,7 @@
 //! difference of the two means.
 
 use ndarray::{Array1, Array2, ArrayView2, Zip};
-use oddframe::pipeline::Transformer;
+use oddframe::Transformer;
 use oddframe::{Error, Float};
 
 use crate::Result;
@@ -92,6 +92,15 @@ impl StandardScalerParams {
         };
         s.partial_fit(x)?;
         Ok(s)
+    }
+}
+
+impl<F: Float> oddframe::Fit<F> for StandardScalerParams {
+    type Model = StandardScaler;
+    type Error = crate::OcsvmError;
+
+    fn fit(&self, x: ArrayView2<'_, F>) -> Result<StandardScaler> {
+        StandardScalerParams::fit(self, x)
     }
 }
 
@@ -382,5 +391,10 @@ impl<F: Float> Transformer<F> for StandardScaler {
 
     fn transform(&self, x: ArrayView2<'_, F>) -> oddframe::Result<Array2<F>> {
         StandardScaler::transform(self, x).map_err(Into::into)
+    }
+
+    #[cfg(feature = "serde")]
+    fn envelope(&self) -> oddframe::Result<oddframe::persist::Envelope> {
+        oddframe::Persist::to_envelope(self)
     }
 }

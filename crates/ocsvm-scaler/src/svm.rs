@@ -229,6 +229,15 @@ impl OcsvmValidParams {
     }
 }
 
+impl<F: Float> oddframe::Fit<F> for OcsvmValidParams {
+    type Model = OneClassSvm<F>;
+    type Error = OcsvmError;
+
+    fn fit(&self, x: ArrayView2<'_, F>) -> Result<OneClassSvm<F>> {
+        OcsvmValidParams::fit(self, x)
+    }
+}
+
 /// What the solver did.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -456,5 +465,10 @@ impl<F: Float> Detector<F> for OneClassSvm<F> {
     /// `-decision_function`: higher = more anomalous, 0 on the boundary.
     fn score(&self, x: ArrayView2<'_, F>) -> oddframe::Result<Array1<F>> {
         Ok(self.decision_function(x)?.mapv(|d| -d))
+    }
+
+    #[cfg(feature = "serde")]
+    fn envelope(&self) -> oddframe::Result<oddframe::persist::Envelope> {
+        oddframe::Persist::to_envelope(self)
     }
 }

@@ -48,6 +48,28 @@ pub enum Error {
     /// A failure specific to one model, carried through a core trait.
     #[error(transparent)]
     Model(Box<dyn std::error::Error + Send + Sync + 'static>),
+    /// A saved file (model, transformer, threshold, pipeline, stream state)
+    /// is foreign, corrupt, truncated, of a newer schema, or inconsistent.
+    #[error("invalid {format} file: {reason}")]
+    InvalidFile {
+        /// The format that was expected (for example `oddframe.fisvdd`), or
+        /// the part of a composed file that failed (`step 1 (oddframe.standard-scaler)`).
+        format: String,
+        /// What was wrong, and where.
+        reason: String,
+    },
+    /// A part of a pipeline cannot be saved (its type does not implement
+    /// saving, or no loader is registered for its format).
+    #[error("{what} cannot be saved or loaded: {reason}")]
+    NotPersistable {
+        /// The part (a type or format name).
+        what: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// Reading or writing a file failed.
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// Shorthand for `Result<T, oddframe::Error>`.
@@ -64,6 +86,28 @@ impl Error {
             name,
             value: value.to_string(),
             allowed,
+        }
+    }
+
+    /// Builds an [`Error::InvalidFile`].
+    pub fn invalid_file(format: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::InvalidFile {
+            format: format.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Prefixes the location of an [`Error::InvalidFile`] with `part`, so that
+    /// an error inside a composed file names the part that failed; other
+    /// errors become [`Error::InvalidFile`] of `part`.
+    pub fn in_part(self, part: &str) -> Self {
+        match self {
+            Self::InvalidFile { format, reason } => Self::InvalidFile {
+                format: format!("{part}: {format}"),
+                reason,
+            },
+            Self::Io(e) => Self::Io(e),
+            other => Self::invalid_file(part, other.to_string()),
         }
     }
 }

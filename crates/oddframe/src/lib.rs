@@ -2,11 +2,14 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod error;
+pub mod eval;
 pub mod float;
 pub mod frame;
 pub mod math;
 pub mod metrics;
 pub mod param_guard;
+#[cfg(feature = "serde")]
+pub mod persist;
 pub mod pipeline;
 pub mod streaming;
 pub mod threshold;
@@ -17,9 +20,13 @@ pub use error::{Error, Result};
 pub use float::Float;
 pub use frame::{Frame, FrameBuffer};
 pub use param_guard::ParamGuard;
-pub use pipeline::{Pipeline, Transformer};
+#[cfg(feature = "serde")]
+pub use persist::Persist;
+#[cfg(feature = "serde")]
+pub use pipeline::Registry;
+pub use pipeline::{Pipeline, PipelineParams};
 pub use threshold::{Calibration, Decision, Preset, StreamingThreshold, Threshold};
-pub use traits::{Detector, FeatureExtractor, IncrementalDetector, Scorer};
+pub use traits::{Detector, FeatureExtractor, Fit, IncrementalDetector, Scorer, Transformer};
 
 // Re-exported so that downstream crates use the same versions in their APIs.
 pub use image;

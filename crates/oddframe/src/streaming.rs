@@ -8,22 +8,8 @@ use ndarray::{Array2, ArrayView1, ArrayView2};
 
 use crate::validate::check_sample;
 use crate::{
-    Calibration, Decision, Detector, Error, Float, IncrementalDetector, Result, Threshold,
+    Calibration, Decision, Detector, Error, Fit, Float, IncrementalDetector, Result, Threshold,
 };
-
-/// Fits a fresh incremental detector from data: what a streaming policy
-/// needs to refit. Implemented by the checked parameters of every
-/// incremental model (for example `fisvdd::FisvddValidParams`).
-pub trait Fit<F: Float>: Send + Sync {
-    /// The fitted model.
-    type Model: IncrementalDetector<F>;
-
-    /// Fits a model on the rows of `x`.
-    ///
-    /// # Errors
-    /// As the model's own `fit`.
-    fn fit_detector(&self, x: ArrayView2<'_, F>) -> Result<Self::Model>;
-}
 
 /// Settings of [`StreamingDetector`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -55,8 +41,8 @@ impl Default for StreamingConfig {
 ///
 /// ```
 /// use ndarray::{array, Array1, Array2, ArrayView1, ArrayView2};
-/// use oddframe::streaming::{Fit, StreamingConfig, StreamingDetector};
-/// use oddframe::{validate::*, Detector, IncrementalDetector, Result};
+/// use oddframe::streaming::{StreamingConfig, StreamingDetector};
+/// use oddframe::{validate::*, Detector, Fit, IncrementalDetector, Result};
 ///
 /// /// Squared distance from the running mean.
 /// struct Mean { mean: Array1<f64>, n: f64 }
@@ -77,7 +63,8 @@ impl Default for StreamingConfig {
 /// struct FitMean;
 /// impl Fit<f64> for FitMean {
 ///     type Model = Mean;
-///     fn fit_detector(&self, x: ArrayView2<'_, f64>) -> Result<Mean> {
+///     type Error = oddframe::Error;
+///     fn fit(&self, x: ArrayView2<'_, f64>) -> Result<Mean> {
 ///         let mean = x.mean_axis(ndarray::Axis(0)).ok_or(oddframe::Error::Empty { what: "x" })?;
 ///         Ok(Mean { mean, n: x.nrows() as f64 })
 ///     }
@@ -89,7 +76,10 @@ impl Default for StreamingConfig {
 /// assert!(stream.process(array![9.0].view())?.is_anomaly);
 /// # Ok::<(), oddframe::Error>(())
 /// ```
-pub struct StreamingDetector<F: Float, P: Fit<F>> {
+pub struct StreamingDetector<F: Float, P: Fit<F>>
+where
+    P::Model: IncrementalDetector<F>,
+{
     fitter: P,
     model: P::Model,
     threshold: Threshold,
@@ -99,7 +89,10 @@ pub struct StreamingDetector<F: Float, P: Fit<F>> {
     refits: usize,
 }
 
-impl<F: Float, P: Fit<F>> StreamingDetector<F, P> {
+impl<F: Float, P: Fit<F>> StreamingDetector<F, P>
+where
+    P::Model: IncrementalDetector<F>,
+{
     /// Fits on `training`, calibrates the threshold on its scores and seeds
     /// the buffer with its last rows.
     ///
@@ -120,7 +113,7 @@ impl<F: Float, P: Fit<F>> StreamingDetector<F, P> {
                 ">= 1 and <= buffer",
             ));
         }
-        let model = fitter.fit_detector(training)?;
+        let model = fitter.fit(training).map_err(Into::into)?;
         let threshold = calibrate(&model, training, config.calibration)?;
         let skip = training.nrows().saturating_sub(config.buffer);
         let buffer = training
@@ -169,7 +162,7 @@ impl<F: Float, P: Fit<F>> StreamingDetector<F, P> {
         let flat: Vec<F> = self.buffer.iter().flatten().copied().collect();
         let data = Array2::from_shape_vec((self.buffer.len(), d), flat)
             .map_err(|e| Error::Model(Box::new(e)))?;
-        let model = self.fitter.fit_detector(data.view())?;
+        let model = self.fitter.fit(data.view()).map_err(Into::into)?;
         self.threshold = calibrate(&model, data.view(), self.config.calibration)?;
         self.model = model;
         self.since_refit = 0;

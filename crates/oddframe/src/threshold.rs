@@ -95,6 +95,9 @@ pub struct Decision {
 
 /// A fixed threshold calibrated from normal scores.
 ///
+/// Saved and loaded through [`crate::Persist`] (feature `serde`, format
+/// `oddframe.threshold`), which re-checks the value and the calibration.
+///
 /// ```
 /// use oddframe::{Calibration, Preset, Threshold};
 ///
@@ -167,6 +170,88 @@ impl Threshold {
             score,
             threshold: self.value,
             is_anomaly: score > self.value,
+        }
+    }
+
+    /// Compares every score with the threshold (scores of any float type,
+    /// as a detector returns them).
+    ///
+    /// ```
+    /// use oddframe::Threshold;
+    /// let t = Threshold::fixed(1.0)?;
+    /// let flags: Vec<bool> = t.decide_all(ndarray::array![0.5f32, 2.0].view())
+    ///     .iter().map(|d| d.is_anomaly).collect();
+    /// assert_eq!(flags, [false, true]);
+    /// # Ok::<(), oddframe::Error>(())
+    /// ```
+    pub fn decide_all<F: crate::Float>(&self, scores: ndarray::ArrayView1<'_, F>) -> Vec<Decision> {
+        scores.iter().map(|s| self.decide(s.as_f64())).collect()
+    }
+
+    /// Checks a calibration's own parameters (not the scores).
+    #[cfg(feature = "serde")]
+    fn check_calibration(calibration: Calibration) -> Result<()> {
+        match calibration {
+            Calibration::Fixed(v) if !v.is_finite() => {
+                Err(Error::invalid_parameter("fixed", v, "finite"))
+            }
+            Calibration::Quantile(q) => check_unit("quantile", q).map(drop),
+            Calibration::AnomalyRate(r) => check_unit("anomaly_rate", r).map(drop),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+mod persist_threshold {
+    use super::{Calibration, Threshold};
+    use crate::persist::{Envelope, Persist};
+    use crate::{Error, Result};
+
+    #[derive(serde::Serialize, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        value: f64,
+        calibration: Calibration,
+    }
+
+    impl Persist for Threshold {
+        const FORMAT: &'static str = "oddframe.threshold";
+        const SCHEMA: u32 = 1;
+
+        fn to_envelope(&self) -> Result<Envelope> {
+            let body = Body {
+                value: self.value,
+                calibration: self.calibration,
+            };
+            Envelope::new(
+                Self::FORMAT,
+                Self::SCHEMA,
+                env!("CARGO_PKG_VERSION"),
+                None,
+                &body,
+            )
+        }
+
+        fn from_checked_envelope(env: Envelope) -> Result<Self> {
+            let b: Body = env.body()?;
+            let bad = |reason: String| Error::invalid_file(Self::FORMAT, reason);
+            if !b.value.is_finite() {
+                return Err(bad(format!("value {} is not finite", b.value)));
+            }
+            Threshold::check_calibration(b.calibration).map_err(|e| bad(e.to_string()))?;
+            if let Calibration::Fixed(v) = b.calibration {
+                if v != b.value {
+                    return Err(bad(format!(
+                        "fixed threshold {v} saved with value {}",
+                        b.value
+                    )));
+                }
+            }
+            Ok(Threshold {
+                value: b.value,
+                calibration: b.calibration,
+            })
         }
     }
 }
@@ -357,6 +442,32 @@ mod tests {
         assert!(v.windows(2).all(|w| w[0] > w[1]), "{v:?}");
         let flagged = s.iter().filter(|&&x| x > v[1]).count();
         assert_eq!(flagged, 100);
+    }
+
+    #[test]
+    #[cfg(feature = "serde")]
+    fn threshold_files_are_checked() {
+        use crate::Persist;
+        let t =
+            Threshold::calibrate(Calibration::Preset(Preset::Balanced), &[1.0, 2.0, 5.0]).unwrap();
+        assert_eq!(Threshold::from_json(&t.to_json().unwrap()).unwrap(), t);
+        let file = |value: &str, cal: &str| {
+            format!(
+                r#"{{"format":"oddframe.threshold","schema":1,"crate_version":"0","model":{{"value":{value},"calibration":{cal}}}}}"#
+            )
+        };
+        assert!(Threshold::from_json(file("1.5", r#"{"quantile":0.9}"#).as_bytes()).is_ok());
+        for (value, cal) in [
+            ("1e999", r#"{"quantile":0.9}"#),
+            ("1.5", r#"{"quantile":1.5}"#),
+            ("1.5", r#"{"anomaly_rate":-1}"#),
+            ("1.5", r#"{"fixed":2.0}"#),
+            ("1.5", r#"{"preset":"loud"}"#),
+            ("\"x\"", r#"{"quantile":0.9}"#),
+        ] {
+            let e = Threshold::from_json(file(value, cal).as_bytes());
+            assert!(e.is_err(), "{value} {cal}");
+        }
     }
 
     #[test]

@@ -1,14 +1,64 @@
-//! The stable contract: [`Detector`], [`IncrementalDetector`], [`Scorer`] and
-//! [`FeatureExtractor`].
+//! The stable contract: [`Detector`], [`IncrementalDetector`],
+//! [`Transformer`], [`Fit`], [`Scorer`] and [`FeatureExtractor`].
 //!
-//! All four are dyn-compatible, so an application can hold
-//! `Box<dyn Detector<f64>>` and swap models at run time. Detectors and scorers
-//! are `Send + Sync`; feature extractors, which carry per-stream state, are
-//! `Send`.
+//! All but [`Fit`] are dyn-compatible, so an application can hold
+//! `Box<dyn Detector<f64>>` and swap models at run time. Detectors,
+//! transformers and scorers are `Send + Sync`; feature extractors, which
+//! carry per-stream state, are `Send`.
 
-use ndarray::{Array1, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
-use crate::{Float, Result};
+#[cfg(feature = "serde")]
+use crate::persist::Envelope;
+use crate::{Error, Float, Result};
+
+/// Checked parameters that fit a model on the rows of a matrix: the last
+/// step of `XParams -> XValidParams -> fit -> model`.
+///
+/// Implemented by the checked parameters of every feature-level model
+/// (`fisvdd::FisvddValidParams`, `ocsvm_scaler::OcsvmValidParams`), of
+/// fitted transformers (`ocsvm_scaler::StandardScalerParams`) and of whole
+/// pipelines ([`crate::PipelineParams`]); generic code (pipelines, refits in
+/// a stream) fits through it.
+///
+/// ```
+/// use ndarray::{array, Array1, ArrayView2, Axis};
+/// use oddframe::{validate::check_matrix, Detector, Error, Fit, Result};
+///
+/// struct Centre(Array1<f64>);
+/// impl Detector<f64> for Centre {
+///     fn n_features(&self) -> usize { self.0.len() }
+///     fn score(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
+///         check_matrix(x, self.0.len())?;
+///         Ok(x.rows().into_iter().map(|r| (&r - &self.0).mapv(|d| d * d).sum()).collect())
+///     }
+/// }
+/// struct CentreParams;
+/// impl Fit<f64> for CentreParams {
+///     type Model = Centre;
+///     type Error = Error;
+///     fn fit(&self, x: ArrayView2<'_, f64>) -> Result<Centre> {
+///         x.mean_axis(Axis(0)).map(Centre).ok_or(Error::Empty { what: "x" })
+///     }
+/// }
+///
+/// let model = CentreParams.fit(array![[0.0, 0.0], [2.0, 2.0]].view())?;
+/// assert_eq!(model.score(array![[1.0, 1.0]].view())?[0], 0.0);
+/// # Ok::<(), oddframe::Error>(())
+/// ```
+pub trait Fit<F: Float>: Send + Sync {
+    /// The fitted model.
+    type Model;
+    /// The error of fitting (the model crate's own error type).
+    type Error: std::error::Error + Into<Error>;
+
+    /// Fits a model on the rows of `x`.
+    ///
+    /// # Errors
+    /// When `x` is empty, has non-finite values, or cannot be fitted; the
+    /// model crate documents which.
+    fn fit(&self, x: ArrayView2<'_, F>) -> std::result::Result<Self::Model, Self::Error>;
+}
 
 /// A fitted model of normal data that scores new samples.
 ///
@@ -60,12 +110,117 @@ pub trait Detector<F: Float>: Send + Sync {
         let s = self.score(x.insert_axis(Axis(0)))?;
         Ok(s[0])
     }
+
+    /// The model's saved form, so that a [`crate::Pipeline`] holding it can
+    /// be saved as one file (feature `serde`).
+    ///
+    /// Models that implement [`crate::Persist`] return
+    /// [`crate::Persist::to_envelope`]; the default says the model cannot be
+    /// saved.
+    ///
+    /// # Errors
+    /// [`Error::NotPersistable`] by default.
+    #[cfg(feature = "serde")]
+    fn envelope(&self) -> Result<Envelope> {
+        Err(not_persistable(std::any::type_name::<Self>()))
+    }
+}
+
+#[cfg(feature = "serde")]
+fn not_persistable(what: &str) -> Error {
+    Error::NotPersistable {
+        what: what.into(),
+        reason: "the type does not implement oddframe::Persist",
+    }
+}
+
+impl<F: Float, D: Detector<F> + ?Sized> Detector<F> for Box<D> {
+    fn n_features(&self) -> usize {
+        (**self).n_features()
+    }
+    fn score(&self, x: ArrayView2<'_, F>) -> Result<Array1<F>> {
+        (**self).score(x)
+    }
+    fn score_one(&self, x: ArrayView1<'_, F>) -> Result<F> {
+        (**self).score_one(x)
+    }
+    #[cfg(feature = "serde")]
+    fn envelope(&self) -> Result<Envelope> {
+        (**self).envelope()
+    }
+}
+
+/// A fitted feature transformation (clipping, standardisation, projection)
+/// that a detector's input goes through first.
+///
+/// Dyn-compatible, `Send + Sync`, like [`Detector`]. Implementations check
+/// the feature count and finiteness of their input.
+///
+/// ```
+/// use ndarray::{array, Array2, ArrayView2};
+/// use oddframe::{validate::check_matrix, Result, Transformer};
+///
+/// struct Double(usize);
+/// impl Transformer<f64> for Double {
+///     fn n_features_in(&self) -> usize { self.0 }
+///     fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+///         check_matrix(x, self.0)?;
+///         Ok(&x * 2.0)
+///     }
+/// }
+/// let t: Box<dyn Transformer<f64>> = Box::new(Double(1));
+/// assert_eq!(t.transform(array![[1.5]].view())?, array![[3.0]]);
+/// # Ok::<(), oddframe::Error>(())
+/// ```
+pub trait Transformer<F: Float>: Send + Sync {
+    /// Number of features each input sample must have.
+    fn n_features_in(&self) -> usize;
+
+    /// Number of features each output sample has (the input count unless the
+    /// transformation changes it).
+    fn n_features_out(&self) -> usize {
+        self.n_features_in()
+    }
+
+    /// Transforms every row of `x`.
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] for a wrong column count,
+    /// [`Error::NonFinite`] for NaN or infinite input (unless the
+    /// implementation documents that it passes NaN through).
+    fn transform(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>>;
+
+    /// The transformer's saved form (feature `serde`); see
+    /// [`Detector::envelope`].
+    ///
+    /// # Errors
+    /// [`Error::NotPersistable`] by default.
+    #[cfg(feature = "serde")]
+    fn envelope(&self) -> Result<Envelope> {
+        Err(not_persistable(std::any::type_name::<Self>()))
+    }
+}
+
+impl<F: Float, T: Transformer<F> + ?Sized> Transformer<F> for Box<T> {
+    fn n_features_in(&self) -> usize {
+        (**self).n_features_in()
+    }
+    fn n_features_out(&self) -> usize {
+        (**self).n_features_out()
+    }
+    fn transform(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
+        (**self).transform(x)
+    }
+    #[cfg(feature = "serde")]
+    fn envelope(&self) -> Result<Envelope> {
+        (**self).envelope()
+    }
 }
 
 /// A detector that keeps learning: `update` adds one more normal sample.
 ///
 /// Policies such as "learn only what looks normal" and periodic refits are
-/// built on top of this trait (see `fisvdd::StreamingDetector`), so they work
+/// built on top of this trait (see [`crate::streaming::StreamingDetector`]), so they work
 /// with any incremental model.
 ///
 /// ```
@@ -189,4 +344,66 @@ pub trait FeatureExtractor<I: ?Sized, F: Float = f64>: Send {
     fn finish(&mut self) -> Result<Vec<Array1<F>>> {
         Ok(Vec::new())
     }
+
+    /// Pushes every input, then [`finish`](FeatureExtractor::finish)es, and
+    /// stacks the vectors into a matrix (one row a vector), ready for a
+    /// detector.
+    ///
+    /// ```
+    /// use ndarray::{array, Array1};
+    /// use oddframe::{FeatureExtractor, Result};
+    ///
+    /// struct Square;
+    /// impl FeatureExtractor<f64> for Square {
+    ///     fn feature_names(&self) -> Vec<String> { vec!["x".into(), "x2".into()] }
+    ///     fn push(&mut self, x: &f64) -> Result<Vec<Array1<f64>>> { Ok(vec![array![*x, x * x]]) }
+    /// }
+    /// let m = Square.extract_matrix(&[1.0, 2.0, 3.0])?;
+    /// assert_eq!(m, array![[1.0, 1.0], [2.0, 4.0], [3.0, 9.0]]);
+    /// # Ok::<(), oddframe::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`FeatureExtractor::push`]; [`Error::DimensionMismatch`] when a
+    /// vector's length is not [`FeatureExtractor::n_features`].
+    fn extract_matrix<'a, It>(&mut self, inputs: It) -> Result<Array2<F>>
+    where
+        Self: Sized,
+        I: 'a,
+        It: IntoIterator<Item = &'a I>,
+    {
+        let mut rows = Vec::new();
+        for input in inputs {
+            rows.extend(self.push(input)?);
+        }
+        rows.extend(self.finish()?);
+        stack_rows(self.n_features(), &rows)
+    }
+}
+
+/// Stacks vectors of `width` values into a matrix, one row a vector.
+///
+/// ```
+/// use ndarray::array;
+/// let m = oddframe::traits::stack_rows(2, &[array![1.0, 2.0], array![3.0, 4.0]])?;
+/// assert_eq!(m, array![[1.0, 2.0], [3.0, 4.0]]);
+/// assert!(oddframe::traits::stack_rows(2, &[array![1.0]]).is_err());
+/// # Ok::<(), oddframe::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::DimensionMismatch`] naming the first vector of another length.
+pub fn stack_rows<F: Float>(width: usize, rows: &[Array1<F>]) -> Result<Array2<F>> {
+    let mut flat = Vec::with_capacity(width * rows.len());
+    for r in rows {
+        if r.len() != width {
+            return Err(Error::DimensionMismatch {
+                what: "feature vector length",
+                expected: width,
+                found: r.len(),
+            });
+        }
+        flat.extend(r.iter().copied());
+    }
+    Array2::from_shape_vec((rows.len(), width), flat).map_err(|e| Error::Model(Box::new(e)))
 }

