@@ -3,6 +3,7 @@
 //! Lemmas 2 and 3).
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use oddframe::streaming::OnlineModel;
 use oddframe::validate::{check_matrix, check_sample};
 use oddframe::{Detector, Error, Float, IncrementalDetector};
 
@@ -10,6 +11,48 @@ use crate::inverse::SymMatrix;
 use crate::kernel::SupportSet;
 use crate::params::FisvddValidParams;
 use crate::Result;
+
+/// The learning state an exact restore needs besides the saved model.
+#[cfg(feature = "serde")]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LearningState {
+    /// The running inverse, row-major, packed (`oddframe::persist::pack_f64`).
+    #[serde(with = "packed")]
+    pub(crate) inverse: Vec<f64>,
+    pub(crate) w: Vec<f64>,
+    pub(crate) changes: usize,
+    pub(crate) refactorisations: usize,
+    pub(crate) probe: u64,
+    pub(crate) refactor_failed: bool,
+    pub(crate) floor: f64,
+}
+
+/// Packed floats as a `{"len": n, "data": base64}` object.
+#[cfg(feature = "serde")]
+mod packed {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Packed {
+        len: usize,
+        data: String,
+    }
+
+    pub(crate) fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        Packed {
+            len: v.len(),
+            data: oddframe::persist::pack_f64(v),
+        }
+        .serialize(s)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        let p = Packed::deserialize(d)?;
+        oddframe::persist::unpack_f64(&p.data, p.len).map_err(serde::de::Error::custom)
+    }
+}
 
 /// What one learning step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +177,85 @@ impl<F: Float> Fisvdd<F> {
         self.l = F::cast(l);
         self.alpha = alpha.iter().map(|&a| F::cast(a)).collect();
         self.w = alpha.iter().map(|&a| F::cast(a / l)).collect();
+    }
+
+    /// The learning state beyond the support vectors and weights: the
+    /// running inverse (row-major), the unnormalised weights and the drift
+    /// control's counters, for an exact restore.
+    #[cfg(feature = "serde")]
+    pub(crate) fn learning_state(&self) -> LearningState {
+        let m = self.n_sv();
+        LearningState {
+            inverse: (0..m)
+                .flat_map(|i| {
+                    self.inv
+                        .row(i)
+                        .iter()
+                        .map(|v| v.as_f64())
+                        .collect::<Vec<_>>()
+                })
+                .collect(),
+            w: self.w.iter().map(|v| v.as_f64()).collect(),
+            changes: self.changes,
+            refactorisations: self.refactorisations,
+            probe: self.probe,
+            refactor_failed: self.refactor_failed,
+            floor: self.floor,
+        }
+    }
+
+    /// Puts a saved learning state back (after [`Fisvdd::from_support`]
+    /// rebuilt the support vectors and kernel matrix); checks that the
+    /// inverse inverts the kernel matrix.
+    #[cfg(feature = "serde")]
+    pub(crate) fn restore_state(&mut self, s: LearningState) -> std::result::Result<(), String> {
+        let m = self.n_sv();
+        if s.inverse.len() != m * m || s.w.len() != m {
+            return Err(format!(
+                "state of {} inverse entries and {} weights for {m} support vectors",
+                s.inverse.len(),
+                s.w.len()
+            ));
+        }
+        if s.inverse.iter().chain(&s.w).any(|v| !v.is_finite()) || !s.floor.is_finite() {
+            return Err("state holds a non-finite value".into());
+        }
+        // K (A^-1 v) must give back v: a probe with a fixed pattern of signs
+        let v: Vec<f64> = (0..m)
+            .map(|i| if (i * 7 + 3) % 5 < 2 { -1.0 } else { 1.0 })
+            .collect();
+        let av: Vec<f64> = (0..m)
+            .map(|i| {
+                s.inverse[i * m..(i + 1) * m]
+                    .iter()
+                    .zip(&v)
+                    .map(|(a, b)| a * b)
+                    .sum()
+            })
+            .collect();
+        let mut worst: f64 = 0.0;
+        for (i, vi) in v.iter().enumerate() {
+            let kav: f64 = (0..m).map(|j| self.kmat.get(i, j).as_f64() * av[j]).sum();
+            worst = worst.max((kav - vi).abs());
+        }
+        let tol = if F::epsilon().as_f64() > 1e-10 {
+            1e-2
+        } else {
+            1e-6
+        };
+        if worst.is_nan() || worst > tol * (m as f64).sqrt().max(1.0) {
+            return Err(format!(
+                "the saved inverse does not invert the kernel matrix (residual {worst:.3e})"
+            ));
+        }
+        self.inv.set(m, |i, j| F::cast(s.inverse[i * m + j]));
+        self.w = s.w.iter().map(|&v| F::cast(v)).collect();
+        self.changes = s.changes;
+        self.refactorisations = s.refactorisations;
+        self.probe = s.probe;
+        self.refactor_failed = s.refactor_failed;
+        self.floor = s.floor;
+        Ok(())
     }
 
     /// Number of features per sample.
@@ -494,6 +616,46 @@ impl<F: Float> Detector<F> for Fisvdd<F> {
     #[cfg(feature = "serde")]
     fn envelope(&self) -> oddframe::Result<oddframe::persist::Envelope> {
         oddframe::Persist::to_envelope(self)
+    }
+}
+
+/// One sample at a time for the core's streaming layer
+/// (`oddframe::streaming::StreamingDetector`): scores `Q(x)`, learns as
+/// [`Fisvdd::learn_sample`], and refits on a buffer with the model's own
+/// parameters (bandwidth rule included).
+impl<F: Float> OnlineModel<[F]> for Fisvdd<F> {
+    fn score_sample(&self, x: &[F]) -> oddframe::Result<f64> {
+        check_sample(ArrayView1::from(x), self.n_features)?;
+        let mut buf = Vec::with_capacity(self.n_sv());
+        Ok(self.q(x, &mut buf).as_f64())
+    }
+
+    fn learn(&mut self, x: &[F]) -> oddframe::Result<()> {
+        self.learn_sample(ArrayView1::from(x))
+            .map(drop)
+            .map_err(Error::from)
+    }
+
+    fn refit(&self, samples: &[Vec<F>]) -> Option<oddframe::Result<Self>> {
+        if samples.is_empty() {
+            // asked whether refits are possible: they are
+            return Some(Err(Error::Empty {
+                what: "refit samples",
+            }));
+        }
+        let d = self.n_features;
+        let flat: Vec<F> = samples.iter().flatten().copied().collect();
+        let x = match ndarray::Array2::from_shape_vec((samples.len(), d), flat) {
+            Ok(x) => x,
+            Err(_) => {
+                return Some(Err(Error::DimensionMismatch {
+                    what: "refit sample features",
+                    expected: d,
+                    found: samples.iter().map(Vec::len).find(|&n| n != d).unwrap_or(0),
+                }))
+            }
+        };
+        Some(self.opts.fit(x.view()).map_err(Error::from))
     }
 }
 

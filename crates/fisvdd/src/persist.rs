@@ -9,10 +9,11 @@
 //! a loaded model scores exactly as the saved one did.
 
 use oddframe::persist::{Envelope, Persist};
+use oddframe::streaming::SaveState;
 use oddframe::{Error, Float, ParamGuard};
 use serde::{Deserialize, Serialize};
 
-use crate::model::Fisvdd;
+use crate::model::{Fisvdd, LearningState};
 use crate::params::{FisvddParams, FisvddValidParams};
 
 /// The format name of a saved model.
@@ -32,13 +33,19 @@ struct ModelV1 {
     params: FisvddValidParams,
     support_vectors: Vec<Vec<f64>>,
     weights: Vec<f64>,
+    /// Schema 2: the learning state, for an exact restore of a stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    state: Option<LearningState>,
 }
 
 fn invalid(msg: impl Into<String>) -> Error {
     Error::invalid_file(FORMAT, msg)
 }
 
-/// Saving and loading (feature `serde`): format `oddframe.fisvdd`, schema 1.
+/// Saving and loading (feature `serde`): format `oddframe.fisvdd`. A saved
+/// model is schema 1 (support vectors, weights, sigma, boundary and
+/// parameters; the inverse is recomputed on load); schema 2 adds the
+/// learning state, written by [`SaveState`] for streams.
 ///
 /// ```
 /// use fisvdd::{Fisvdd, FisvddParams};
@@ -54,9 +61,43 @@ fn invalid(msg: impl Into<String>) -> Error {
 /// ```
 impl<F: Float> Persist for Fisvdd<F> {
     const FORMAT: &'static str = FORMAT;
-    const SCHEMA: u32 = 1;
+    const SCHEMA: u32 = 2;
 
     fn to_envelope(&self) -> Result<Envelope, Error> {
+        self.envelope_with(None)
+    }
+
+    fn from_checked_envelope(env: Envelope) -> Result<Self, Error> {
+        let n_features = env.require_n_features()?;
+        let schema = env.schema();
+        let body: ModelV1 = env.take_body()?;
+        if schema == 1 && body.state.is_some() {
+            return Err(invalid("a schema 1 file holds no learning state"));
+        }
+        Self::from_v1(n_features, body)
+    }
+}
+
+/// The full learning state (feature `serde`): the saved model plus the
+/// running inverse and drift-control counters (schema 2), so that a
+/// restored stream learns every later sample exactly as the original.
+impl<F: Float> SaveState for Fisvdd<F> {
+    fn save_state(&self) -> Result<Envelope, Error> {
+        self.envelope_with(Some(self.learning_state()))
+    }
+
+    fn load_state(env: Envelope) -> Result<Self, Error> {
+        env.check(FORMAT, 2)?;
+        if env.schema() != 2 {
+            return Err(invalid("a learning state is schema 2"));
+        }
+        Self::from_checked_envelope(env)
+    }
+}
+
+impl<F: Float> Fisvdd<F> {
+    fn envelope_with(&self, state: Option<LearningState>) -> Result<Envelope, Error> {
+        let schema = if state.is_some() { 2 } else { 1 };
         let body = ModelV1 {
             sigma: self.sigma.as_f64(),
             boundary: self.l.as_f64(),
@@ -68,19 +109,10 @@ impl<F: Float> Persist for Fisvdd<F> {
                 .map(|r| r.iter().map(|v| v.as_f64()).collect())
                 .collect(),
             weights: self.alpha.iter().map(|v| v.as_f64()).collect(),
+            state,
         };
-        Envelope::new(
-            FORMAT,
-            Self::SCHEMA,
-            env!("CARGO_PKG_VERSION"),
-            Some(self.n_features),
-            &body,
-        )
-    }
-
-    fn from_checked_envelope(env: Envelope) -> Result<Self, Error> {
-        let n_features = env.require_n_features()?;
-        Self::from_v1(n_features, env.take_body()?)
+        let version = env!("CARGO_PKG_VERSION");
+        Envelope::new(FORMAT, schema, version, Some(self.n_features), &body)
     }
 }
 
@@ -138,6 +170,9 @@ impl<F: Float> Fisvdd<F> {
             return Err(invalid(format!(
                 "support vector {i} scores {v}, not 0: weights and boundary do not solve K(S,S) alpha = L e"
             )));
+        }
+        if let Some(state) = m.state {
+            model.restore_state(state).map_err(invalid)?;
         }
         Ok(model)
     }

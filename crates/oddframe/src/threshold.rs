@@ -310,6 +310,7 @@ pub fn quantile(data: &[f64], q: f64) -> Result<f64> {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct StreamingThreshold {
     alpha: f64,
     k: f64,
@@ -380,6 +381,21 @@ impl StreamingThreshold {
     /// The moving standard deviation.
     pub fn std(&self) -> f64 {
         self.var.sqrt()
+    }
+
+    /// Checks a state read from a file: the parameters in range, the moving
+    /// statistics finite.
+    #[cfg(feature = "serde")]
+    pub(crate) fn check_state(&self) -> Result<()> {
+        Self::new(self.alpha, self.k, self.warmup)?;
+        if !(self.mean.is_finite() && self.var.is_finite() && self.var >= 0.0) {
+            return Err(Error::invalid_parameter(
+                "moving statistics",
+                format!("mean {}, var {}", self.mean, self.var),
+                "finite, var >= 0",
+            ));
+        }
+        Ok(())
     }
 
     /// Decides on `score`, then learns from it.

@@ -4,10 +4,12 @@
 //! file, loaded and scored again.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use fisvdd::{Bandwidth, Fisvdd};
+use fisvdd::{Bandwidth, Fisvdd, FisvddParams};
 use ndarray::Array2;
-use oddframe::streaming::{StreamingConfig, StreamingDetector};
-use oddframe::{metrics, Detector, Error, Fit, ParamGuard, Pipeline};
+use oddframe::streaming::{StreamingConfig, StreamingDetector, ThresholdPolicy};
+use oddframe::{
+    metrics, Calibration, Decision, Detector, Error, Fit, ParamGuard, Persist, Pipeline,
+};
 use oddframe_examples_common::testdata;
 use oddframe_examples_tabular::{evaluate, loso, registry, Kind, Settings};
 use serde_json::{json, Value};
@@ -197,38 +199,87 @@ fn files_whose_parts_disagree_are_errors_naming_the_part() {
     }
 }
 
+/// Standardised training and test windows (the example's transform and
+/// scaler fitted on the training windows), as rows.
+fn standardised() -> (Vec<Vec<f64>>, Vec<Vec<f64>>, Vec<bool>) {
+    let (xtr, xte, y) = split();
+    let prep = Settings::default().pipeline_params(Kind::Fisvdd).unwrap();
+    let p = prep.fit(xtr.view()).unwrap();
+    let rows = |x: Array2<f64>| x.rows().into_iter().map(|r| r.to_vec()).collect();
+    (
+        rows(p.transform(xtr.view()).unwrap()),
+        rows(p.transform(xte.view()).unwrap()),
+        y,
+    )
+}
+
+fn stream_config() -> StreamingConfig {
+    StreamingConfig::new()
+        .buffer(400)
+        .refit_every(Some(100))
+        .min_refit(50)
+        .threshold(ThresholdPolicy::Calibrated(Calibration::Quantile(0.9)))
+}
+
 #[test]
 fn update_if_normal_keeps_learning_the_stream() {
-    let (xtr, xte, y) = split();
-    let s = Settings::default();
-    let prep = s.pipeline_params(Kind::Fisvdd).unwrap();
-    let z = {
-        let p = prep.fit(xtr.view()).unwrap();
-        (
-            p.transform(xtr.view()).unwrap(),
-            p.transform(xte.view()).unwrap(),
-        )
-    };
-    let params = fisvdd::FisvddParams::new().sigma(1.0).check().unwrap();
-    let config = StreamingConfig {
-        buffer: 400,
-        refit_every: 100,
-        min_refit: 50,
-        ..StreamingConfig::default()
-    };
-    let mut stream: StreamingDetector<f64, _> =
-        StreamingDetector::new(params, z.0.view(), config).unwrap();
+    let (train, test, y) = standardised();
+    let x = Array2::from_shape_vec((train.len(), 6), train.concat()).unwrap();
+    let model = FisvddParams::new()
+        .sigma(1.0)
+        .check()
+        .unwrap()
+        .fit(x.view())
+        .unwrap();
+    let mut stream = StreamingDetector::new(model, stream_config(), &train).unwrap();
     let mut scores = Vec::new();
-    let mut learned = 0;
-    for row in z.1.rows() {
-        let d = stream.process(row).unwrap();
-        scores.push(d.score);
-        learned += usize::from(!d.is_anomaly);
+    for row in &test {
+        scores.push(stream.process(row.as_slice()).unwrap().score);
     }
-    assert_eq!(stream.refits(), learned / 100, "{learned} learned");
+    let c = stream.counts();
+    assert_eq!(c.refits, c.learned / 100, "{c:?}");
+    assert_eq!((c.seen, c.seen - c.flagged), (test.len() as u64, c.learned));
     assert!(stream.buffered() <= 400);
-    let _: &Fisvdd<f64> = stream.model();
     // the stream still separates bad windows from good ones
     let a = metrics::roc_auc(&y, &scores).unwrap();
     assert!(a > 0.75, "streaming AUC {a}");
+}
+
+#[test]
+fn a_stream_restored_from_its_file_decides_exactly_as_the_uninterrupted_one() {
+    let (train, test, _) = standardised();
+    let x = Array2::from_shape_vec((train.len(), 6), train.concat()).unwrap();
+    let model = FisvddParams::new().check().unwrap().fit(x.view()).unwrap();
+    let mut whole = StreamingDetector::new(model, stream_config(), &train).unwrap();
+    let mut first = whole.clone();
+    let expected: Vec<Decision> = test
+        .iter()
+        .map(|r| whole.process(r.as_slice()).unwrap())
+        .collect();
+    assert!(
+        whole.refits() >= 2,
+        "the stream refits after the restore point too"
+    );
+
+    let stop = 150;
+    for r in &test[..stop] {
+        first.process(r.as_slice()).unwrap();
+    }
+    let path = temp("stream.json");
+    first.save(&path).unwrap();
+    drop(first);
+    let mut restored: StreamingDetector<[f64], Fisvdd<f64>> =
+        StreamingDetector::load(&path).unwrap();
+    for (i, r) in test[stop..].iter().enumerate() {
+        assert_eq!(
+            restored.process(r.as_slice()).unwrap(),
+            expected[stop + i],
+            "sample {}",
+            stop + i
+        );
+    }
+    assert_eq!(restored.counts(), whole.counts());
+    // a restored stream rejects samples of the wrong width, and says so
+    let e = restored.process(&[1.0, 2.0][..]).unwrap_err();
+    assert!(e.to_string().contains("expected 6, found 2"), "{e}");
 }
