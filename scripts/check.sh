@@ -81,7 +81,18 @@ cargo check -p conv-autoencoder --locked
 step "video examples on bundled data (they need ffmpeg)"
 cargo run --locked -q -p oddframe-examples-video --example video_info -- \
     testdata/video/carphone_distorted.12f.y4m --reference testdata/video/carphone_pristine.12f.y4m
-cargo run --locked -q -p oddframe-examples-video --example embedding_ocsvm -- --quiet
+emb="$(mktemp -d)"
+cargo run --locked -q -p oddframe-examples-video --example embedding_ocsvm -- --quiet --min-auc 0.95 \
+    --save "$emb/detector.json" --scores-out "$emb/scores.csv"
+# the saved file (embedding settings, scaler, SVM, threshold) scores the
+# same frames exactly as the run that saved it
+cargo run --locked -q -p oddframe-examples-video --example embedding_ocsvm -- --quiet \
+    --load "$emb/detector.json" --scores-out "$emb/loaded.csv"
+if ! cmp -s "$emb/scores.csv" "$emb/loaded.csv"; then
+    echo "error: the saved embedding detector does not reproduce the saving run's scores" >&2
+    exit 1
+fi
+rm -rf "$emb"
 cargo run --locked -q -p oddframe-examples-video --example artifact_report
 report_csv="$(cargo run --locked -q -p oddframe-examples-video --example artifact_report -- \
     testdata/video/carphone_distorted.12f.y4m testdata/images/fruits.jpg --csv)"
@@ -96,18 +107,27 @@ step "autoencoder examples on bundled data (binaries built by the all-feature te
 # run directly: `cargo run` with this package's default features would
 # build burn once more
 examples="$target/debug/examples"
-scores="$(mktemp)"
-"$examples/surveillance_autoencoder" --quiet --min-auc 0.9 --scores-out "$scores"
-rows=$(($(wc -l < "$scores") - 1))
+work="$(mktemp -d)"
+"$examples/surveillance_autoencoder" --quiet --min-auc 0.9 --scores-out "$work/scores.csv" \
+    --save "$work/detector.json"
+rows=$(($(wc -l < "$work/scores.csv") - 1))
 echo "scores CSV: $rows frames"
-if [ "$rows" -lt 500 ] || ! head -n 1 "$scores" | grep -qx 'frame,time_s,score,is_anomaly'; then
+if [ "$rows" -lt 500 ] || ! head -n 1 "$work/scores.csv" | grep -qx 'frame,time_s,score,is_anomaly'; then
     echo "error: the scores CSV is not what the example promises" >&2
     exit 1
 fi
-rm -f "$scores"
-"$examples/stream_monitor" --quiet
+# the saved detector (model and threshold in one file) scores the same
+# test video exactly as the run that saved it
+"$examples/surveillance_autoencoder" --quiet --load "$work/detector.json" --scores-out "$work/loaded.csv"
+if ! cmp -s "$work/scores.csv" "$work/loaded.csv"; then
+    echo "error: the saved detector does not reproduce the saving run's scores" >&2
+    exit 1
+fi
+echo "the saved detector reproduces all $rows scores"
+"$examples/stream_monitor" --quiet --min-flagged 0.9 --state "$work/monitor.json"
 "$examples/stream_monitor" --frames 40 --quiet "lavfi:testsrc2=size=160x120:rate=10" \
     testdata/video/vtest_160x120_420.y4m
+rm -rf "$work"
 
 step "docs (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --locked
@@ -155,15 +175,26 @@ fi
 # main target directory so a machine that keeps $HOME reuses it
 fuzz_target_dir="fuzz/target"
 if [ "$target" != target ]; then fuzz_target_dir="$target-fuzz"; fi
-for target in $("${fuzz[@]}" list --fuzz-dir fuzz); do
+# the list is its own command so that a failure stops the script (inside
+# `for ... in $(...)` it would not), and every [[bin]] must be listed
+targets="$("${fuzz[@]}" list --fuzz-dir fuzz)"
+declared=$(grep -c '^\[\[bin\]\]' fuzz/Cargo.toml)
+if [ "$(echo "$targets" | grep -c .)" -ne "$declared" ]; then
+    echo "error: cargo fuzz lists $(echo "$targets" | grep -c .) targets, fuzz/Cargo.toml declares $declared" >&2
+    exit 1
+fi
+ran=0
+for target in $targets; do
     echo "fuzz target $target"
     if [ -d "fuzz/regressions/$target" ]; then
         "${fuzz[@]}" run --fuzz-dir fuzz --target-dir "$fuzz_target_dir" "$target" \
-            fuzz/regressions/"$target"/* -- -rss_limit_mb=2048
+            fuzz/regressions/"$target"/* -- -rss_limit_mb=2048 -timeout=10
     fi
     "${fuzz[@]}" run --fuzz-dir fuzz --target-dir "$fuzz_target_dir" "$target" -- \
         -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048
+    ran=$((ran + 1))
 done
+echo "$ran fuzz targets ran"
 
 echo
 echo "all checks passed in $(((SECONDS - started) / 60))m$(((SECONDS - started) % 60))s"

@@ -8,9 +8,10 @@
 
 use std::time::Duration;
 
-use conv_autoencoder::{Architecture, Backend, FrameAutoencoder, TrainConfig};
+use conv_autoencoder::{Architecture, AutoencoderParams, Backend};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use oddframe::Frame;
+use oddframe::ParamGuard;
 use video_features::y4m::Y4mReader;
 
 /// 64 grey 64x64 frames: 16 crops from each frame of the bundled 160x120 Y4M of vtest.
@@ -35,8 +36,8 @@ fn frames() -> Vec<Frame> {
 }
 
 fn backends() -> Vec<Backend> {
-    let mut v = vec![Backend::Cpu];
-    for b in [Backend::Flex, Backend::Gpu] {
+    let mut v = vec![Backend::Ndarray];
+    for b in [Backend::Flex, Backend::Wgpu] {
         if b.device().is_ok() {
             v.push(b);
         }
@@ -46,21 +47,22 @@ fn backends() -> Vec<Backend> {
 
 fn bench(c: &mut Criterion) {
     let frames = frames();
-    let one_step = TrainConfig {
-        epochs: 1,
-        batch_size: 64,
-        validation_split: 0.0,
-        patience: None,
-        ..TrainConfig::default()
-    };
     for backend in backends() {
-        let mut model =
-            FrameAutoencoder::new(Architecture::cctv(), backend, 0).expect("cctv builds");
+        // one epoch of batch 64 on 64 frames: one Adam step
+        let one_step = AutoencoderParams::new(Architecture::cctv())
+            .backend(backend)
+            .epochs(1)
+            .batch_size(64)
+            .validation_split(0.0)
+            .patience(None)
+            .check()
+            .expect("valid settings");
+        let mut model = one_step.fit(&frames).expect("cctv trains");
         let mut g = c.benchmark_group(format!("cctv_{backend}"));
         g.sample_size(10).measurement_time(Duration::from_secs(20));
         g.throughput(Throughput::Elements(64));
         g.bench_function("train_step_batch64", |b| {
-            b.iter(|| model.fit(&frames, &one_step, |_| {}).expect("trains"))
+            b.iter(|| model.fine_tune(&frames, &one_step, |_| {}).expect("trains"))
         });
         g.bench_function("score_64_frames", |b| {
             b.iter(|| model.score_frames(&frames).expect("scores"))

@@ -1,46 +1,19 @@
 //! Helpers shared by the autoencoder examples (`cargo run --release
 //! --example surveillance_autoencoder`, `--example stream_monitor`):
-//! choosing a backend by name, reading any source as model-sized grey
-//! frames, and a progress bar for training.
+//! reading any source as model-sized grey frames, and a progress bar for
+//! training.
 
 use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
-use conv_autoencoder::{Backend, Progress};
+use conv_autoencoder::Progress;
 use oddframe::Frame;
-use oddframe_examples_video::{open, OpenOptions};
+use video_features::open::{open, OpenOptions};
 use video_features::preprocess::Preprocess;
 use video_features::{PixelFormat, SourceError};
 
 pub use oddframe_examples_video::{peak_memory_mib, testdata};
-
-/// The backend a command-line name asks for: `cpu` is the fastest CPU
-/// backend compiled in (flex), `ndarray` and `flex` name one, `gpu` is
-/// wgpu (feature `gpu` of this package).
-///
-/// # Errors
-/// An unknown name.
-pub fn backend(name: &str) -> Result<Backend, String> {
-    match name.to_ascii_lowercase().as_str() {
-        "cpu" | "flex" => Ok(Backend::Flex),
-        "ndarray" => Ok(Backend::Cpu),
-        "gpu" | "wgpu" => Ok(Backend::Gpu),
-        other => Err(format!(
-            "unknown backend {other:?} (known: cpu, gpu, flex, ndarray)"
-        )),
-    }
-}
-
-/// How reports name a backend: `cpu (flex)`, `cpu (ndarray)`, `gpu (wgpu)`.
-pub fn device_label(b: Backend) -> &'static str {
-    match b {
-        Backend::Cpu => "cpu (ndarray)",
-        Backend::Flex => "cpu (flex)",
-        Backend::Gpu => "gpu (wgpu)",
-        _ => "unknown",
-    }
-}
 
 /// The frames of `input` (a file or URL ffmpeg reads, a `.y4m` file or a
 /// directory of images) as `width` x `height` grey frames, one every
@@ -57,15 +30,20 @@ pub fn grey_frames(
     span_s: Option<(f64, f64)>,
 ) -> Result<impl Iterator<Item = Result<Frame, SourceError>>, SourceError> {
     let native = input.is_dir() || input.extension().is_some_and(|e| e == "y4m");
-    let opened = open(
-        input,
-        OpenOptions {
-            format: PixelFormat::Luma,
-            every_ms: Some(every_ms),
-            size: (!native).then_some((width, height)),
-            span_s,
-        },
-    )?;
+    let mut o = OpenOptions::new()
+        .format(PixelFormat::Luma)
+        .every_ms(every_ms);
+    if !native {
+        o = o.size(width, height);
+    }
+    if let Some((start, len)) = span_s {
+        let secs = |s: f64| {
+            std::time::Duration::try_from_secs_f64(s)
+                .map_err(|_| SourceError::Unsupported(format!("time {s} s")))
+        };
+        o = o.span(secs(start)?, secs(len)?);
+    }
+    let opened = open(input, o)?;
     let fit = Preprocess::new().grey(true).resize(width, height);
     Ok(opened.frames.map(move |f| {
         let f = f?;
@@ -77,7 +55,7 @@ pub fn grey_frames(
     }))
 }
 
-/// A one-line progress bar for [`conv_autoencoder::FrameAutoencoder::fit`],
+/// A one-line progress bar for [`conv_autoencoder::AutoencoderValidParams::fit_with`],
 /// redrawn on standard error: epoch, a bar over the epoch's batches, the
 /// running loss, and a line per finished epoch.
 #[derive(Debug)]
@@ -151,13 +129,5 @@ mod tests {
         assert_eq!(bar(4, 4, 8), "########");
         assert_eq!(bar(9, 4, 8), "########");
         assert_eq!(bar(0, 0, 3), "###");
-    }
-
-    #[test]
-    fn backend_names() {
-        assert_eq!(backend("cpu"), Ok(Backend::Flex));
-        assert_eq!(backend("NDARRAY"), Ok(Backend::Cpu));
-        assert_eq!(backend("gpu"), Ok(Backend::Gpu));
-        assert!(backend("tpu").is_err());
     }
 }

@@ -1,7 +1,9 @@
 //! Online monitoring of several video sources at once: one small
 //! autoencoder per source learns from a sliding window of that source's
 //! recent frames, and a frame is anomalous when its loss exceeds the
-//! moving average by k standard deviations (k = 5).
+//! moving average by k standard deviations (k = 5): the core's streaming
+//! layer (`oddframe::streaming::Monitor`) over `OnlineAutoencoder`s, whose
+//! whole state `--state FILE` saves and resumes.
 //!
 //! ```text
 //! cargo run --release --example stream_monitor             # bundled vtest.avi, see below
@@ -20,83 +22,89 @@
 //! of the scene from 40 s to 44 s. The summary says how many of those
 //! frames were flagged.
 //!
-//! Prints one row per frame (source, time, loss, the band's mean + k std,
+//! Prints one row per frame (source, time, loss, the band's threshold,
 //! normal / ANOMALY / warm-up), then one JSON summary line.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use conv_autoencoder::{Architecture, Backend, OnlineConfig, StreamDecision, StreamMonitor};
+use clap::Parser;
+use conv_autoencoder::{Architecture, Backend, OnlineAutoencoder, OnlineParams, OnlineValidParams};
 use image::Luma;
-use oddframe::{Frame, FrameBuffer};
-use oddframe_examples_autoencoder::{
-    backend, device_label, grey_frames, peak_memory_mib, testdata,
-};
+use oddframe::streaming::{Monitor, StreamingConfig, StreamingDetector, ThresholdPolicy};
+use oddframe::{Decision, Frame, FrameBuffer, ParamGuard, Persist};
+use oddframe_examples_autoencoder::{grey_frames, peak_memory_mib, testdata};
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
 
-const HELP: &str = "\
-usage: stream_monitor [SOURCE...] [options]
-
-  SOURCE             a file, URL, .y4m file, image directory, or lavfi:GRAPH
-  --backend B        cpu | gpu | flex | ndarray (default cpu: flex)
-  --model NAME       architecture preset: stream | light | cctv (default stream)
-  --every-ms N       sampling interval in milliseconds (default 200)
-  --frames N         stop each source after N frames (default: its end)
-  --k K              band width in standard deviations (default 5)
-  --alpha A          EWMA weight of the newest loss (default 0.05)
-  --warmup N         frames before any flag (default 30)
-  --window N         frames in each source's training window (default 64)
-  --lr X             learning rate (default 0.001)
-  --quiet            no per-frame rows
-With no sources: the bundled vtest.avi experiment described in the source.
-";
-
-struct Options {
+/// Monitor several video sources, one online autoencoder per source.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Sources: files, URLs, .y4m files, image directories, or lavfi:GRAPH
+    /// (with none: the bundled vtest.avi experiment).
     sources: Vec<String>,
+    /// cpu (the fastest compiled in), flex, ndarray, or gpu (package feature `gpu`).
+    #[arg(long, default_value = "cpu")]
     backend: Backend,
-    config: OnlineConfig,
+    /// Architecture preset: stream, light or cctv.
+    #[arg(long, default_value = "stream")]
+    model: String,
+    /// Sampling interval in milliseconds.
+    #[arg(long, default_value_t = 200)]
     every_ms: u32,
+    /// Stop each source after this many frames (default: its end).
+    #[arg(long)]
     frames: Option<u64>,
+    /// Band width in standard deviations.
+    #[arg(long, default_value_t = 5.0)]
+    k: f64,
+    /// EWMA weight of the newest loss.
+    #[arg(long, default_value_t = 0.05)]
+    alpha: f64,
+    /// Frames before any flag.
+    #[arg(long, default_value_t = 30)]
+    warmup: u64,
+    /// Frames in each source's training window.
+    #[arg(long, default_value_t = 64)]
+    window: usize,
+    /// Adam's learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f64,
+    /// Save every source's state (models, bands, counters) here at the end;
+    /// when the file exists, resume from it.
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// Bundled experiment: fail unless at least this share of the
+    /// constructed frames is flagged.
+    #[arg(long)]
+    min_flagged: Option<f64>,
+    /// No per-frame rows.
+    #[arg(long)]
     quiet: bool,
 }
 
-fn parse_args() -> AnyResult<Options> {
-    let mut o = Options {
-        sources: Vec::new(),
-        backend: Backend::Flex,
-        config: OnlineConfig::default(),
-        every_ms: 200,
-        frames: None,
-        quiet: false,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        match a.as_str() {
-            "--backend" => o.backend = backend(&value("--backend")?)?,
-            "--model" => o.config.architecture = Architecture::preset(&value("--model")?)?,
-            "--every-ms" => o.every_ms = value("--every-ms")?.parse()?,
-            "--frames" => o.frames = Some(value("--frames")?.parse()?),
-            "--k" => o.config.k = value("--k")?.parse()?,
-            "--alpha" => o.config.alpha = value("--alpha")?.parse()?,
-            "--warmup" => o.config.warmup = value("--warmup")?.parse()?,
-            "--window" => o.config.window = value("--window")?.parse()?,
-            "--lr" => o.config.learning_rate = value("--lr")?.parse()?,
-            "--quiet" => o.quiet = true,
-            "-h" | "--help" => {
-                print!("{HELP}");
-                std::process::exit(0);
-            }
-            s if s.starts_with("--") => return Err(format!("unknown option {s}\n{HELP}").into()),
-            _ => o.sources.push(a),
-        }
+impl Cli {
+    fn params(&self) -> AnyResult<OnlineValidParams> {
+        Ok(OnlineParams::new()
+            .architecture(Architecture::preset(&self.model)?)
+            .window(self.window)
+            .batch_size(16.min(self.window))
+            .learning_rate(self.lr)
+            .backend(self.backend)
+            .check()?)
     }
-    o.config.batch_size = o.config.batch_size.min(o.config.window);
-    o.config.validate()?;
-    Ok(o)
+
+    fn stream_config(&self) -> StreamingConfig {
+        StreamingConfig::new().threshold(ThresholdPolicy::Ewma {
+            alpha: self.alpha,
+            k: self.k,
+            warmup: self.warmup,
+        })
+    }
 }
 
 /// A message from a reader thread.
@@ -131,9 +139,9 @@ fn paste_square(frame: Frame) -> Frame {
 
 /// Starts one reader thread per source; `construct[i]` pastes the bundled
 /// anomaly into source `i`.
-fn readers(o: &Options, construct: &[bool]) -> mpsc::Receiver<Msg> {
+fn readers(o: &Cli, construct: &[bool]) -> mpsc::Receiver<Msg> {
     let (tx, rx) = mpsc::sync_channel(64);
-    let a = &o.config.architecture;
+    let a = Architecture::preset(&o.model).unwrap_or_else(|_| Architecture::stream());
     let size = (a.width as u32, a.height as u32);
     for (i, source) in o.sources.iter().enumerate() {
         let (tx, source, every_ms, limit) = (tx.clone(), source.clone(), o.every_ms, o.frames);
@@ -167,7 +175,7 @@ struct Tally {
     error: Option<String>,
 }
 
-fn run(o: &mut Options) -> AnyResult<()> {
+fn run(o: &mut Cli) -> AnyResult<()> {
     let bundled = o.sources.is_empty();
     let mut construct = Vec::new();
     if bundled {
@@ -186,18 +194,28 @@ fn run(o: &mut Options) -> AnyResult<()> {
             _ => format!("{i}:{s}"),
         })
         .collect();
-    let mut monitor = StreamMonitor::new(o.config.clone(), o.backend, names.len())?;
+    let params = o.params()?;
+    let mut monitor: Monitor<Frame, OnlineAutoencoder> = match &o.state {
+        Some(path) if path.exists() => {
+            println!("resuming every source from {}", path.display());
+            Monitor::load(path)?
+        }
+        _ => {
+            let prototype = StreamingDetector::new(params.build()?, o.stream_config(), &[])?;
+            Monitor::new(prototype, names.len())?
+        }
+    };
     println!(
         "{} sources, model {} parameters each, {}, at most {:.1} MiB per source",
         names.len(),
-        o.config.architecture.parameters(),
-        device_label(o.backend),
-        o.config.memory_bytes() as f64 / (1 << 20) as f64
+        params.architecture().parameters(),
+        o.backend,
+        params.memory_bytes() as f64 / (1 << 20) as f64
     );
     if !o.quiet {
         println!(
-            "{:<14} {:>6} {:>8} {:>11} {:>25}  verdict",
-            "source", "frame", "time_s", "loss", "band mean + k std"
+            "{:<14} {:>6} {:>8} {:>11} {:>11}  verdict",
+            "source", "frame", "time_s", "loss", "threshold"
         );
     }
     let rx = readers(o, &construct);
@@ -217,50 +235,49 @@ fn run(o: &mut Options) -> AnyResult<()> {
                 }
             }
         }
-        let meta: Vec<(usize, f64, bool)> = batch
+        let items: Vec<(&str, &Frame)> = batch
             .iter()
-            .map(|(i, f, pasted)| (*i, f.timestamp().as_secs_f64(), *pasted))
+            .map(|(i, f, _)| (names[*i].as_str(), f))
             .collect();
         let t = Instant::now();
-        let results = monitor.process_batch(
-            batch
-                .into_iter()
-                .map(|(i, f, _)| (names[i].as_str(), f))
-                .collect(),
-        );
+        let decisions = monitor.process_batch(&items)?;
         busy += t.elapsed();
-        for ((i, time, constructed), r) in meta.into_iter().zip(results) {
-            let d = r.map_err(|e| format!("{}: {e}", names[i]))?;
-            let s = &mut tally[i];
+        for ((i, f, constructed), d) in batch.iter().zip(decisions) {
+            let s = &mut tally[*i];
             s.frames += 1;
-            s.anomalies += u64::from(d.decision.is_anomaly);
-            s.constructed += u64::from(constructed);
-            s.constructed_flagged += u64::from(constructed && d.decision.is_anomaly);
+            s.anomalies += u64::from(d.is_anomaly);
+            s.constructed += u64::from(*constructed);
+            s.constructed_flagged += u64::from(*constructed && d.is_anomaly);
             if !o.quiet {
                 println!(
-                    "{:<14} {:>6} {time:>8.2} {:>11.6} {:>25}  {}",
-                    names[i],
+                    "{:<14} {:>6} {:>8.2} {:>11.6} {:>11}  {}",
+                    names[*i],
                     s.frames - 1,
-                    d.decision.score,
-                    band(&d, o.config.k),
+                    f.timestamp().as_secs_f64(),
+                    d.score,
+                    threshold(&d),
                     verdict(&d)
                 );
             }
         }
     }
-    summary(o, &names, &tally, &monitor, started.elapsed(), busy)
+    if let Some(path) = &o.state {
+        monitor.save(path)?;
+        println!("saved every source's state to {}", path.display());
+    }
+    summary(o, &names, &tally, &params, started.elapsed(), busy)
 }
 
-fn band(d: &StreamDecision, k: f64) -> String {
-    if d.decision.threshold.is_finite() {
-        format!("{:.6} + {k} x {:.6}", d.mean, d.std)
+fn threshold(d: &Decision) -> String {
+    if d.threshold.is_finite() {
+        format!("{:.6}", d.threshold)
     } else {
         "-".into()
     }
 }
 
-fn verdict(d: &StreamDecision) -> &'static str {
-    match (d.decision.is_anomaly, d.decision.threshold.is_finite()) {
+fn verdict(d: &Decision) -> &'static str {
+    match (d.is_anomaly, d.threshold.is_finite()) {
         (true, _) => "ANOMALY",
         (false, true) => "normal",
         (false, false) => "warm-up",
@@ -268,10 +285,10 @@ fn verdict(d: &StreamDecision) -> &'static str {
 }
 
 fn summary(
-    o: &Options,
+    o: &Cli,
     names: &[String],
     tally: &[Tally],
-    monitor: &StreamMonitor,
+    params: &OnlineValidParams,
     wall: Duration,
     busy: Duration,
 ) -> AnyResult<()> {
@@ -308,9 +325,10 @@ fn summary(
         busy.as_secs_f64(),
         wall.as_secs_f64()
     );
+    let memory = names.len() * params.memory_bytes();
     println!(
         "  model memory   {:.1} MiB for all sources",
-        monitor.memory_bytes() as f64 / (1 << 20) as f64
+        memory as f64 / (1 << 20) as f64
     );
     if let Some(mib) = peak_memory_mib() {
         println!("  peak memory    {mib:.0} MiB");
@@ -320,24 +338,47 @@ fn summary(
         "frames": frames,
         "anomalies": anomalies,
         "anomaly_rate": anomalies as f64 / frames.max(1) as f64,
-        "k": o.config.k,
+        "k": o.k,
         "processing_s": busy.as_secs_f64(),
         "frames_per_s": fps,
-        "device": device_label(o.backend),
-        "parameters_per_source": o.config.architecture.parameters(),
-        "memory_bytes": monitor.memory_bytes(),
+        "device": o.backend.name(),
+        "parameters_per_source": params.architecture().parameters(),
+        "memory_bytes": memory,
         "per_source": per_source,
     });
     println!("{json}");
     if tally.iter().any(|t| t.error.is_some()) {
         return Err("a source stopped with an error (see the summary)".into());
     }
+    if let Some(min) = o.min_flagged {
+        let (flagged, of) = tally.iter().fold((0, 0), |(f, n), t| {
+            (f + t.constructed_flagged, n + t.constructed)
+        });
+        if of == 0 || (flagged as f64) < min * of as f64 {
+            return Err(format!(
+                "{flagged} of {of} constructed frames flagged, below --min-flagged {min}"
+            )
+            .into());
+        }
+    }
     Ok(())
 }
 
-fn main() {
-    if let Err(e) = parse_args().and_then(|mut o| run(&mut o)) {
-        eprintln!("error: {e}");
-        std::process::exit(2);
+fn main() -> ExitCode {
+    let mut cli = Cli::parse();
+    match run(&mut cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("stream_monitor: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
     }
 }

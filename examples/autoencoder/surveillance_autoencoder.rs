@@ -7,8 +7,12 @@
 //! cargo run --release --example surveillance_autoencoder        # bundled vtest.avi, see below
 //! cargo run --release --example surveillance_autoencoder -- \
 //!     --train normal1.mp4 normal2.mp4 --test test.mp4 [--backend cpu|gpu] \
-//!     [--preset balanced] [--scores-out scores.csv]
+//!     [--preset balanced] [--scores-out scores.csv] [--save detector.json]
+//! cargo run --release --example surveillance_autoencoder -- --load detector.json --test test.mp4
 //! ```
+//!
+//! `--save` writes the model and its threshold as one frame pipeline file;
+//! `--load` scores with it (without `--test`: the bundled test video).
 //!
 //! The last fifth of each training video is held out: the threshold is set
 //! so that the preset's share of those unseen normal frames is flagged
@@ -40,121 +44,107 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::time::Instant;
 
-use conv_autoencoder::{Architecture, Backend, FrameAutoencoder, TrainConfig};
+use clap::Parser;
+use conv_autoencoder::{Architecture, AutoencoderParams, Backend, FrameAutoencoder};
 use image::Luma;
-use oddframe::{metrics, Calibration, Frame, FrameBuffer, Preset};
-use oddframe_examples_autoencoder::{
-    backend, device_label, grey_frames, peak_memory_mib, testdata, ProgressBar,
+use oddframe::{
+    metrics, Calibration, Frame, FrameBuffer, FramePipeline, ParamGuard, Preset, Registry,
 };
+use oddframe_examples_autoencoder::{grey_frames, peak_memory_mib, testdata, ProgressBar};
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
 
-const HELP: &str = "\
-usage: surveillance_autoencoder [--train VIDEO... --test VIDEO] [options]
-
-  --train VIDEO...   normal footage to learn from (files, URLs, .y4m, image dirs)
-  --test VIDEO       footage to analyse
-  --backend B        cpu | gpu | flex | ndarray (default cpu: flex; gpu needs
-                     the package feature `gpu`)
-  --model NAME       architecture preset: cctv | light (default cctv)
-  --preset NAME      threshold: conservative | balanced | moderate | sensitive
-                     flags 5 / 10 / 25 / 50 % of held-out normal frames
-                     (default balanced)
-  --rate R           threshold flagging this fraction of held-out normal
-                     frames instead of a preset
-  --every-ms N       sampling interval in milliseconds (default 100)
-  --epochs N         at most N epochs (default 20; early stopping after 5
-                     without improvement)
-  --batch N          frames per Adam step (default 64)
-  --lr X             Adam's learning rate (default 0.001)
-  --seed N           weights, split and shuffling seed (default 0)
-  --checkpoint FILE  save the training state after every epoch; when FILE
-                     exists, resume from it (an interrupted run continues)
-  --save FILE        save the trained, calibrated model
-  --load FILE        analyse with a saved model (no --train needed)
-  --scores-out FILE  CSV of frame, time_s, score, is_anomaly
-  --quiet            no progress bar and no per-frame table
-  --min-auc X        bundled experiment: fail unless the frame AUC is >= X
-With no videos: the bundled vtest.avi experiment described in the source.
-";
-
-struct Options {
+/// Learn normal footage with a convolutional autoencoder, then flag the
+/// frames of a test video it reconstructs badly.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Normal footage to learn from (files, URLs, .y4m, image directories).
+    #[arg(long, num_args = 1..)]
     train: Vec<PathBuf>,
+    /// Footage to analyse (with --train or --load; without both: the
+    /// bundled experiment).
+    #[arg(long)]
     test: Option<PathBuf>,
+    /// cpu (the fastest compiled in), flex, ndarray, or gpu (package feature `gpu`).
+    #[arg(long, default_value = "cpu")]
     backend: Backend,
+    /// Architecture preset: cctv or light.
+    #[arg(long, default_value = "cctv")]
     model: String,
-    calibration: Calibration,
+    /// Threshold preset: flags 5 / 10 / 25 / 50 % of held-out normal frames.
+    #[arg(long, value_enum, default_value_t = PresetArg::Balanced, conflicts_with = "rate")]
+    preset: PresetArg,
+    /// Threshold flagging this fraction of held-out normal frames.
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Sampling interval in milliseconds.
+    #[arg(long, default_value_t = 100)]
     every_ms: u32,
-    train_config: TrainConfig,
-    save: Option<PathBuf>,
-    load: Option<PathBuf>,
+    /// At most this many epochs (early stopping after 5 without improvement).
+    #[arg(long, default_value_t = 20)]
+    epochs: usize,
+    /// Frames per Adam step.
+    #[arg(long, default_value_t = 64)]
+    batch: usize,
+    /// Adam's learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f64,
+    /// Seed of the weights, the split and the shuffles.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Save the training state after every epoch; resume from it when it exists.
+    #[arg(long)]
     checkpoint: Option<PathBuf>,
+    /// Save the trained model with its threshold (a frame pipeline file).
+    #[arg(long, conflicts_with = "load")]
+    save: Option<PathBuf>,
+    /// Analyse with a saved model (a frame pipeline file, or a 0.1 model
+    /// file with its threshold) instead of training.
+    #[arg(long, conflicts_with = "train")]
+    load: Option<PathBuf>,
+    /// CSV of frame, time_s, score, is_anomaly.
+    #[arg(long)]
     scores_out: Option<PathBuf>,
+    /// No progress bar and no per-frame table.
+    #[arg(long)]
     quiet: bool,
+    /// Bundled experiment: fail unless the frame AUC is at least this.
+    #[arg(long)]
     min_auc: Option<f64>,
 }
 
-fn parse_args() -> AnyResult<Options> {
-    let mut o = Options {
-        train: Vec::new(),
-        test: None,
-        backend: Backend::Flex,
-        model: "cctv".into(),
-        calibration: Calibration::Preset(Preset::Balanced),
-        every_ms: 100,
-        train_config: TrainConfig::default(),
-        save: None,
-        load: None,
-        checkpoint: None,
-        scores_out: None,
-        quiet: false,
-        min_auc: None,
-    };
-    let mut in_train = false;
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        let was_train = std::mem::replace(&mut in_train, false);
-        match a.as_str() {
-            "--train" => in_train = true,
-            "--test" => o.test = Some(value("--test")?.into()),
-            "--backend" => o.backend = backend(&value("--backend")?)?,
-            "--model" => o.model = value("--model")?,
-            "--preset" => o.calibration = Calibration::Preset(value("--preset")?.parse()?),
-            "--rate" => o.calibration = Calibration::AnomalyRate(value("--rate")?.parse()?),
-            "--every-ms" => o.every_ms = value("--every-ms")?.parse()?,
-            "--epochs" => o.train_config.epochs = value("--epochs")?.parse()?,
-            "--batch" => o.train_config.batch_size = value("--batch")?.parse()?,
-            "--lr" => o.train_config.learning_rate = value("--lr")?.parse()?,
-            "--seed" => o.train_config.seed = value("--seed")?.parse()?,
-            "--save" => o.save = Some(value("--save")?.into()),
-            "--checkpoint" => o.checkpoint = Some(value("--checkpoint")?.into()),
-            "--load" => o.load = Some(value("--load")?.into()),
-            "--scores-out" => o.scores_out = Some(value("--scores-out")?.into()),
-            "--quiet" => o.quiet = true,
-            "--min-auc" => o.min_auc = Some(value("--min-auc")?.parse()?),
-            "-h" | "--help" => {
-                print!("{HELP}");
-                std::process::exit(0);
-            }
-            s if s.starts_with("--") => return Err(format!("unknown option {s}\n{HELP}").into()),
-            _ if was_train => {
-                o.train.push(a.into());
-                in_train = true;
-            }
-            _ => return Err(format!("unexpected argument {a:?}\n{HELP}").into()),
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum PresetArg {
+    Conservative,
+    Balanced,
+    Moderate,
+    Sensitive,
+}
+
+impl Cli {
+    fn calibration(&self) -> Calibration {
+        match (self.rate, self.preset) {
+            (Some(r), _) => Calibration::AnomalyRate(r),
+            (None, PresetArg::Conservative) => Calibration::Preset(Preset::Conservative),
+            (None, PresetArg::Balanced) => Calibration::Preset(Preset::Balanced),
+            (None, PresetArg::Moderate) => Calibration::Preset(Preset::Moderate),
+            (None, PresetArg::Sensitive) => Calibration::Preset(Preset::Sensitive),
         }
     }
-    let custom = o.test.is_some() || !o.train.is_empty() || o.load.is_some();
-    if custom && o.test.is_none() {
-        return Err("--test VIDEO is required with --train or --load".into());
+
+    fn check(&self) -> AnyResult<()> {
+        if !self.train.is_empty() && self.test.is_none() {
+            return Err("--test VIDEO is required with --train".into());
+        }
+        if self.test.is_some() && self.train.is_empty() && self.load.is_none() {
+            return Err("give --train VIDEO... or --load MODEL with --test".into());
+        }
+        Ok(())
     }
-    if o.test.is_some() && o.train.is_empty() == o.load.is_none() {
-        return Err("give either --train VIDEO... or --load MODEL with --test".into());
-    }
-    Ok(o)
 }
 
 /// Frames to analyse, with their times and (bundled experiment) labels.
@@ -226,13 +216,13 @@ fn bundled(every_ms: u32, arch: &Architecture) -> AnyResult<(Vec<Vec<Frame>>, Te
     ))
 }
 
-/// The model, trained on the first 4/5 of each normal video and calibrated
-/// on the last 1/5, or loaded.
-fn model(o: &Options, arch: Architecture, normal: &[Vec<Frame>]) -> AnyResult<FrameAutoencoder> {
+/// The detector, trained on the first 4/5 of each normal video with its
+/// threshold calibrated on the last 1/5, or loaded.
+fn detector(o: &Cli, arch: Architecture, normal: &[Vec<Frame>]) -> AnyResult<FramePipeline> {
     if let Some(path) = &o.load {
-        let m = FrameAutoencoder::load(path, o.backend)?;
+        let p = load(path, o.backend)?;
         println!("model loaded from {}", path.display());
-        return Ok(m);
+        return Ok(p);
     }
     let (mut fit, mut held) = (Vec::new(), Vec::new());
     for video in normal {
@@ -243,23 +233,30 @@ fn model(o: &Options, arch: Architecture, normal: &[Vec<Frame>]) -> AnyResult<Fr
     if held.is_empty() {
         return Err("too few normal frames to hold any out for the threshold".into());
     }
-    let mut m = FrameAutoencoder::new(arch, o.backend, o.train_config.seed)?;
+    let params = AutoencoderParams::new(arch)
+        .backend(o.backend)
+        .epochs(o.epochs)
+        .batch_size(o.batch)
+        .learning_rate(o.lr)
+        .seed(o.seed)
+        .init_seed(o.seed)
+        .check()?;
     println!(
         "training on {} frames ({} held out for the threshold), {}",
         fit.len(),
         held.len(),
-        device_label(o.backend)
+        o.backend
     );
-    let mut bar = ProgressBar::new(o.train_config.epochs, o.quiet);
+    let mut bar = ProgressBar::new(o.epochs, o.quiet);
     let started = Instant::now();
-    let report = match &o.checkpoint {
+    let (m, report) = match &o.checkpoint {
         Some(path) => {
             if path.exists() {
                 println!("resuming from {}", path.display());
             }
-            m.fit_with_checkpoint(&fit, &o.train_config, path, |p| bar.update(p))?
+            params.fit_with_checkpoint(&fit, path, |p| bar.update(p))?
         }
-        None => m.fit(&fit, &o.train_config, |p| bar.update(p))?,
+        None => params.fit_with(&fit, |p| bar.update(p))?,
     };
     // epochs of a resumed run were timed when they ran
     let seconds: f64 = report.epochs.iter().map(|e| e.seconds).sum();
@@ -276,18 +273,50 @@ fn model(o: &Options, arch: Architecture, normal: &[Vec<Frame>]) -> AnyResult<Fr
             ""
         }
     );
-    let t = m.calibrate(o.calibration, &held)?;
+    let mut pipeline = FramePipeline::new(m);
+    let t = pipeline.calibrate(o.calibration(), &held)?;
     println!(
         "threshold {:.6} ({}, on {} held-out normal frames)",
         t.value(),
-        describe(o.calibration),
+        describe(o.calibration()),
         held.len()
     );
     if let Some(path) = &o.save {
-        m.save(path)?;
-        println!("model saved to {}", path.display());
+        pipeline.save(path)?;
+        println!("model and threshold saved to {}", path.display());
     }
-    Ok(m)
+    Ok(pipeline)
+}
+
+/// A frame pipeline file, or a model file of 0.1 with the threshold it held.
+fn load(path: &Path, backend: Backend) -> AnyResult<FramePipeline> {
+    let mut head = [0u8; 8];
+    let n = std::io::Read::read(&mut File::open(path)?, &mut head)?;
+    let pipeline = if head[..n].starts_with(b"ODDFRAE") {
+        let (model, threshold) = conv_autoencoder::persist::read_legacy(File::open(path)?)?;
+        let p = FramePipeline::new(model.to_backend(backend)?);
+        match threshold {
+            Some(t) => p.with_threshold(t),
+            None => p,
+        }
+    } else {
+        let p = FramePipeline::load(path, &conv_autoencoder::register(Registry::new()))?;
+        let threshold = p.threshold().copied();
+        let model = p
+            .detector_as::<FrameAutoencoder>()
+            .ok_or("the file's detector is not an autoencoder")?
+            .clone()
+            .to_backend(backend)?;
+        let p = FramePipeline::new(model);
+        match threshold {
+            Some(t) => p.with_threshold(t),
+            None => p,
+        }
+    };
+    if pipeline.threshold().is_none() {
+        return Err(format!("{} holds no threshold", path.display()).into());
+    }
+    Ok(pipeline)
 }
 
 fn describe(c: Calibration) -> String {
@@ -317,7 +346,8 @@ fn hot_cell(map: &ndarray::Array2<f32>) -> (usize, usize) {
     (best % cols, best / cols)
 }
 
-fn run(o: &Options) -> AnyResult<()> {
+fn run(o: &Cli) -> AnyResult<()> {
+    o.check()?;
     let arch = Architecture::preset(&o.model)?;
     let is_bundled = o.test.is_none();
     let decode = Instant::now();
@@ -346,7 +376,8 @@ fn run(o: &Options) -> AnyResult<()> {
             decode.elapsed().as_secs_f64()
         );
     }
-    let m = model(o, arch, &normal)?;
+    let detector = detector(o, arch, &normal)?;
+    let m: &FrameAutoencoder = detector.detector_as().ok_or("an autoencoder")?;
     let arch = m.architecture().clone();
 
     // the test video: decoding (for a file) and scoring are the processing time
@@ -363,7 +394,7 @@ fn run(o: &Options) -> AnyResult<()> {
         }
         None => test,
     };
-    let decisions = m.detect(&test.frames)?;
+    let decisions = detector.decide(&test.frames)?;
     let processing_s = started.elapsed().as_secs_f64();
     let flagged: Vec<usize> = (0..decisions.len())
         .filter(|&i| decisions[i].is_anomaly)
@@ -411,12 +442,12 @@ fn run(o: &Options) -> AnyResult<()> {
     if let Some(mut w) = csv {
         w.flush()?;
     }
-    report(o, &m, &test, &decisions, processing_s)
+    report(o, m, &test, &decisions, processing_s)
 }
 
 /// The per-video report and the JSON line.
 fn report(
-    o: &Options,
+    o: &Cli,
     m: &FrameAutoencoder,
     test: &TestVideo,
     decisions: &[oddframe::Decision],
@@ -442,11 +473,10 @@ report: {}",
         "  processing      {processing_s:.2} s ({frames_per_s:.1} frames/s, decoding included)"
     );
     println!(
-        "  model           {} ({} parameters, latent {}), {}",
-        o.model,
+        "  model           {} parameters, latent {}, {}",
         m.parameters(),
         m.architecture().latent,
-        device_label(m.backend())
+        m.backend()
     );
     let mut auc = String::new();
     let mut below_min = false;
@@ -480,7 +510,7 @@ report: {}",
          \"anomaly_rate\":{anomaly_rate},\"threshold\":{threshold},\
          \"processing_s\":{processing_s},\"frames_per_s\":{frames_per_s},\
          \"device\":{},\"parameters\":{}{auc}}}",
-        serde_json::Value::from(device_label(m.backend())),
+        serde_json::Value::from(m.backend().name()),
         m.parameters()
     );
     if below_min {
@@ -489,9 +519,21 @@ report: {}",
     Ok(())
 }
 
-fn main() {
-    if let Err(e) = parse_args().and_then(|o| run(&o)) {
-        eprintln!("error: {e}");
-        std::process::exit(2);
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("surveillance_autoencoder: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
     }
 }

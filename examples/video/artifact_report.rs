@@ -23,8 +23,8 @@ use std::time::Instant;
 use artifact_scorer::report::write_csv;
 use artifact_scorer::{Artifact, ArtifactScorer, Band, WindowReport};
 use oddframe::{Frame, Scorer};
-use oddframe_examples_video::{open, OpenOptions};
 use serde::Serialize;
+use video_features::open::{open, OpenOptions};
 use video_features::PixelFormat;
 
 const HELP: &str = "\
@@ -113,13 +113,7 @@ fn score_inputs(
                 reports.push(score_still(scorer, &f)?);
             }
         } else {
-            let opened = open(
-                input,
-                OpenOptions {
-                    format: PixelFormat::Rgb,
-                    ..OpenOptions::default()
-                },
-            )?;
+            let opened = open(input, OpenOptions::new().format(PixelFormat::Rgb))?;
             for w in scorer.windows(opened.frames, input.display().to_string()) {
                 reports.push(w?);
             }

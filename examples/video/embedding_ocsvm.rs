@@ -4,8 +4,14 @@
 //!
 //! ```text
 //! cargo run --release --example embedding_ocsvm        # bundled vtest.avi, see below
-//! cargo run --release --example embedding_ocsvm -- --normal A.mp4 B.mp4 --test C.mp4 [--nu 0.1]
+//! cargo run --release --example embedding_ocsvm -- --normal A.mp4 B.mp4 --test C.mp4 [--nu 0.1] \
+//!     [--save detector.json]
+//! cargo run --release --example embedding_ocsvm -- --load detector.json --test D.mp4
 //! ```
+//!
+//! `--save` writes one file holding the embedding's settings, the scaler,
+//! the SVM and the threshold; `--load` embeds new videos with those
+//! settings and scores them.
 //!
 //! With no arguments: the first half of OpenCV's `vtest.avi` (0-39.75 s)
 //! is normal; the test set is the second half (label normal) plus a
@@ -29,91 +35,78 @@
 //! since even that quarter is new compared with the first three. Learn
 //! from more normal footage before trusting the flag.
 
+use std::io::Write;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Instant;
 
+use clap::Parser;
 use image::{Rgb, RgbImage};
 use ndarray::Array2;
-use ocsvm_scaler::{Gamma, OcsvmParams, StandardScalerParams};
+use ocsvm_scaler::{Gamma, OcsvmParams, OneClassSvm, StandardScalerParams};
+use oddframe::frame_pipeline::{ExtractorPipeline, ExtractorPipelineParams, ExtractorSpec};
 use oddframe::{
-    metrics, Calibration, Detector, FeatureExtractor, Fit, Frame, FrameBuffer, ParamGuard,
-    PipelineParams, Threshold,
+    metrics, Calibration, Detector, Frame, FrameBuffer, FramePipeline, ParamGuard, PipelineParams,
+    Registry, Threshold,
 };
-use oddframe_examples_video::{open, peak_memory_mib, testdata, OpenOptions};
-use video_features::embed::Embedding;
+use oddframe_examples_video::{peak_memory_mib, testdata};
+use video_features::embed::EmbeddingSpec;
+use video_features::open::{open, OpenOptions};
 use video_features::PixelFormat;
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
 
-const HELP: &str = "\
-usage: embedding_ocsvm [--normal VIDEO... --test VIDEO...] [options]
-
-  --normal VIDEO...  normal footage to learn from (files, URLs, .y4m, image dirs)
-  --test VIDEO...    footage to score
-  --every-ms N       sampling interval in milliseconds (default 500)
-  --nu X             one-class SVM nu in (0, 1] (default 0.1)
-  --gamma G          RBF gamma: scale | auto | a number > 0 (default scale)
-  --calibrate RATE   learn from the first 3/4 of each normal video and set the
-                     flag threshold so that RATE of the last 1/4 is flagged
-                     (default: flag when the decision value is < 0)
-  --quiet            no per-frame table
-With no videos: the bundled vtest.avi experiment described in the source.
-";
-
-struct Options {
+/// Embed sampled frames, fit a scaler and a one-class SVM on normal videos,
+/// and score every sampled test frame.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Normal footage to learn from (files, URLs, .y4m, image directories).
+    #[arg(long, num_args = 1.., conflicts_with = "load")]
     normal: Vec<PathBuf>,
+    /// Footage to score (without --normal and --test: the bundled experiment).
+    #[arg(long, num_args = 1..)]
     test: Vec<PathBuf>,
+    /// Sampling interval in milliseconds.
+    #[arg(long, default_value_t = 500)]
     every_ms: u32,
+    /// One-class SVM nu in (0, 1].
+    #[arg(long, default_value_t = 0.1)]
     nu: f64,
+    /// RBF gamma: scale, auto, or a number > 0.
+    #[arg(long, default_value = "scale", value_parser = parse_gamma)]
     gamma: Gamma,
+    /// Learn from the first 3/4 of each normal video and set the threshold
+    /// so that this share of the last 1/4 is flagged (default: the SVM's
+    /// own boundary, decision < 0).
+    #[arg(long)]
     calibrate: Option<f64>,
+    /// Save the embedding settings, scaler, SVM and threshold as one file.
+    #[arg(long, conflicts_with = "load")]
+    save: Option<PathBuf>,
+    /// Score with a saved file instead of training.
+    #[arg(long)]
+    load: Option<PathBuf>,
+    /// CSV of video, time_s, score, is_anomaly for every test frame.
+    #[arg(long)]
+    scores_out: Option<PathBuf>,
+    /// Bundled experiment: fail unless the frame AUC is at least this.
+    #[arg(long)]
+    min_auc: Option<f64>,
+    /// No per-frame table.
+    #[arg(long)]
     quiet: bool,
 }
 
-fn parse_args() -> AnyResult<Options> {
-    let mut o = Options {
-        normal: Vec::new(),
-        test: Vec::new(),
-        every_ms: 500,
-        nu: 0.1,
-        gamma: Gamma::Scale,
-        calibrate: None,
-        quiet: false,
-    };
-    let mut list: Option<bool> = None; // Some(true): --normal, Some(false): --test
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        match a.as_str() {
-            "--normal" => list = Some(true),
-            "--test" => list = Some(false),
-            "--every-ms" => o.every_ms = value("--every-ms")?.parse()?,
-            "--nu" => o.nu = value("--nu")?.parse()?,
-            "--gamma" => {
-                o.gamma = match value("--gamma")?.as_str() {
-                    "scale" => Gamma::Scale,
-                    "auto" => Gamma::Auto,
-                    g => Gamma::Value(g.parse()?),
-                }
-            }
-            "--calibrate" => o.calibrate = Some(value("--calibrate")?.parse()?),
-            "--quiet" => o.quiet = true,
-            "-h" | "--help" => {
-                print!("{HELP}");
-                std::process::exit(0);
-            }
-            s if s.starts_with("--") => return Err(format!("unknown option {s}\n{HELP}").into()),
-            _ => match list {
-                Some(true) => o.normal.push(a.into()),
-                Some(false) => o.test.push(a.into()),
-                None => return Err(format!("a video before --normal or --test\n{HELP}").into()),
-            },
-        }
+fn parse_gamma(v: &str) -> Result<Gamma, String> {
+    match v {
+        "scale" => Ok(Gamma::Scale),
+        "auto" => Ok(Gamma::Auto),
+        n => n
+            .parse()
+            .map(Gamma::Value)
+            .map_err(|_| format!("{n:?} is not scale, auto or a number")),
     }
-    if o.normal.is_empty() != o.test.is_empty() {
-        return Err("give both --normal and --test videos, or neither".into());
-    }
-    Ok(o)
 }
 
 /// One embedded stream: where its frames came from, their times, vectors
@@ -142,6 +135,7 @@ impl Stream {
 /// Embeds every sampled frame of a source, after `edit` (the constructed
 /// anomaly, or nothing).
 fn embed(
+    spec: &dyn ExtractorSpec,
     name: &str,
     input: &std::path::Path,
     opts: OpenOptions,
@@ -149,7 +143,8 @@ fn embed(
     edit: impl Fn(usize, usize, &mut RgbImage),
 ) -> AnyResult<Stream> {
     let frames: Vec<Frame> = open(input, opts)?.frames.collect::<Result<_, _>>()?;
-    let mut e = Embedding::default();
+    // a fresh embedding per video: motion starts afresh
+    let mut e = spec.build();
     let mut s = Stream {
         name: name.into(),
         times: Vec::new(),
@@ -197,84 +192,129 @@ fn matrix(streams: &[Stream]) -> AnyResult<Array2<f64>> {
     Ok(Array2::from_shape_vec((flat.len() / d, d), flat)?)
 }
 
-fn run(o: &Options) -> AnyResult<()> {
-    let opts = OpenOptions {
-        format: PixelFormat::Rgb,
-        every_ms: Some(o.every_ms),
-        ..OpenOptions::default()
-    };
+/// The bundled experiment's normal and test streams, or the given videos'.
+fn streams(
+    o: &Cli,
+    spec: &dyn ExtractorSpec,
+    opts: OpenOptions,
+) -> AnyResult<(Vec<Stream>, Vec<Stream>)> {
     let none = |_: usize, _: usize, _: &mut RgbImage| {};
-    let t0 = Instant::now();
-    let bundled = o.normal.is_empty();
-    let (normal, test) = if bundled {
+    if o.test.is_empty() {
         let vtest = testdata("vtest.avi");
-        let span = |start: f64, len: f64| OpenOptions {
-            span_s: Some((start, len)),
-            ..opts
-        };
+        let secs = std::time::Duration::from_secs_f64;
+        let span = |start: f64, len: f64| opts.span(secs(start), secs(len));
         println!("bundled experiment on {}", vtest.display());
-        (
-            vec![embed(
+        let normal = match o.load {
+            Some(_) => Vec::new(),
+            None => vec![embed(
+                spec,
                 "vtest 0-39.75 s",
                 &vtest,
                 span(0.0, 39.75),
                 false,
                 none,
             )?],
-            vec![
-                embed(
-                    "vtest 39.75-79.5 s",
-                    &vtest,
-                    span(39.75, 39.75),
-                    false,
-                    none,
-                )?,
-                embed(
-                    "vtest 50-65 s + square",
-                    &vtest,
-                    span(50.0, 15.0),
-                    true,
-                    paste_square,
-                )?,
-            ],
-        )
-    } else {
-        let each = |paths: &[PathBuf]| -> AnyResult<Vec<Stream>> {
-            paths
-                .iter()
-                .map(|p| embed(&p.display().to_string(), p, opts, false, none))
-                .collect()
         };
-        (each(&o.normal)?, each(&o.test)?)
+        let test = vec![
+            embed(
+                spec,
+                "vtest 39.75-79.5 s",
+                &vtest,
+                span(39.75, 39.75),
+                false,
+                none,
+            )?,
+            embed(
+                spec,
+                "vtest 50-65 s + square",
+                &vtest,
+                span(50.0, 15.0),
+                true,
+                paste_square,
+            )?,
+        ];
+        return Ok((normal, test));
+    }
+    let each = |paths: &[PathBuf]| -> AnyResult<Vec<Stream>> {
+        paths
+            .iter()
+            .map(|p| embed(spec, &p.display().to_string(), p, opts, false, none))
+            .collect()
     };
-    let embed_s = t0.elapsed().as_secs_f64();
+    Ok((each(&o.normal)?, each(&o.test)?))
+}
 
-    // with --calibrate, the last quarter of each normal video is held out
-    // to set the flag threshold; the rest is learnt
+/// Fits the embedding pipeline on the normal streams (the first 3/4 of each
+/// with `--calibrate`, the threshold then set on the last 1/4).
+fn fit(o: &Cli, spec: &EmbeddingSpec, normal: &[Stream]) -> AnyResult<(FramePipeline, usize)> {
     let (fit_part, held_out): (Vec<Stream>, Vec<Stream>) = match o.calibrate {
         Some(_) => normal.iter().map(|s| s.split(0.75)).unzip(),
         None => (normal.iter().map(|s| s.split(1.0).0).collect(), Vec::new()),
     };
     let train = matrix(&fit_part)?;
-    let t1 = Instant::now();
     let params = OcsvmParams::new().nu(o.nu).gamma(o.gamma).check()?;
-    let model = PipelineParams::new(params)
-        .fit_step(StandardScalerParams::default())
-        .fit(train.view())?;
-    let fit_s = t1.elapsed().as_secs_f64();
-    // flag when -decision is above the threshold: 0 (the SVM's own sign) or
-    // calibrated on held-out normal frames
+    let recipe = PipelineParams::new(params).fit_step(StandardScalerParams::default());
+    let model = ExtractorPipelineParams::new(spec.clone(), recipe).fit_features(train.view())?;
+    // flag when the score (-decision) is above the threshold: 0 (the SVM's
+    // own sign) or calibrated on held-out normal frames
     let threshold = match o.calibrate {
         Some(rate) => {
-            let scores = model.score(matrix(&held_out)?.view())?.to_vec();
+            let scores = model.pipeline().score(matrix(&held_out)?.view())?.to_vec();
             Threshold::calibrate(Calibration::AnomalyRate(rate), &scores)?
         }
         None => Threshold::fixed(0.0)?,
     };
+    Ok((
+        FramePipeline::new(model).with_threshold(threshold),
+        train.nrows(),
+    ))
+}
+
+fn run(o: &Cli) -> AnyResult<()> {
+    if o.normal.is_empty() != o.test.is_empty() && o.load.is_none() {
+        return Err("give both --normal and --test videos, or neither".into());
+    }
+    let opts = OpenOptions::new()
+        .format(PixelFormat::Rgb)
+        .every_ms(o.every_ms);
+    let t0 = Instant::now();
+    let (detector, n_train, normal_videos, test, embed_s, fit_s) = match &o.load {
+        Some(path) => {
+            let registry = video_features::register(ocsvm_scaler::register(Registry::new()));
+            let detector = FramePipeline::load(path, &registry)?;
+            let model: &ExtractorPipeline =
+                detector.detector_as().ok_or("not an embedding pipeline")?;
+            println!("loaded {}", path.display());
+            let (_, test) = streams(o, model.extractor(), opts)?;
+            let embed_s = t0.elapsed().as_secs_f64();
+            (detector, 0, 0, test, embed_s, 0.0)
+        }
+        None => {
+            let spec = EmbeddingSpec::default();
+            let (normal, test) = streams(o, &spec, opts)?;
+            let embed_s = t0.elapsed().as_secs_f64();
+            let t1 = Instant::now();
+            let (detector, n_train) = fit(o, &spec, &normal)?;
+            if let Some(path) = &o.save {
+                detector.save(path)?;
+                println!("saved {}", path.display());
+            }
+            (
+                detector,
+                n_train,
+                normal.len(),
+                test,
+                embed_s,
+                t1.elapsed().as_secs_f64(),
+            )
+        }
+    };
+    let threshold = *detector.threshold().ok_or("no threshold")?;
+    let model: &ExtractorPipeline = detector.detector_as().ok_or("not an embedding pipeline")?;
     let x = matrix(&test)?;
     let t2 = Instant::now();
     // the SVM's decision function: the negated score (> 0 inside)
-    let decision = -model.score(x.view())?;
+    let decision = -model.pipeline().score(x.view())?;
     let score_s = t2.elapsed().as_secs_f64();
 
     if !o.quiet {
@@ -305,30 +345,25 @@ fn run(o: &Options) -> AnyResult<()> {
         .count();
     let rate = anomalies as f64 / frames as f64;
     let svm = model
-        .detector_as::<ocsvm_scaler::OneClassSvm<f64>>()
+        .pipeline()
+        .detector_as::<OneClassSvm<f64>>()
         .ok_or("the pipeline ends in the SVM")?;
     println!("\nsummary");
-    println!(
-        "  normal frames   {} learnt from {} video(s)",
-        train.nrows(),
-        normal.len()
-    );
-    match o.calibrate {
-        Some(rate) => println!(
-            "  threshold       -decision > {:.5}, set to flag {rate} of {} held-out normal frames",
-            threshold.value(),
-            held_out.iter().map(|s| s.times.len()).sum::<usize>()
-        ),
-        None => println!("  threshold       decision < 0 (the SVM's own boundary)"),
+    if o.load.is_none() {
+        println!("  normal frames   {n_train} learnt from {normal_videos} video(s)");
     }
+    println!(
+        "  threshold       -decision > {:.5} ({:?})",
+        threshold.value(),
+        threshold.calibration()
+    );
     println!("  test frames     {frames} from {} video(s)", test.len());
     println!("  anomalies       {anomalies} ({:.1} %)", 100.0 * rate);
     println!(
-        "  model           StandardScaler + OneClassSvm(rbf, nu {}, gamma {:.3e}), \
-         {} features, {} support vectors, rho {:.5}",
-        o.nu,
+        "  model           embedding ({} features) + StandardScaler + OneClassSvm(rbf, gamma {:.3e}), \
+         {} support vectors, rho {:.5}",
+        model.extractor().n_features(),
         svm.gamma(),
-        train.ncols(),
         svm.support().len(),
         svm.rho()
     );
@@ -337,7 +372,7 @@ fn run(o: &Options) -> AnyResult<()> {
         1e3 * fit_s,
         1e3 * score_s
     );
-    let auc = if bundled {
+    let auc = if o.test.is_empty() {
         let auc = metrics::roc_auc(&labels, &scores)?;
         let truth = labels.iter().filter(|&&l| l).count();
         let flagged = |want: bool| {
@@ -355,31 +390,65 @@ fn run(o: &Options) -> AnyResult<()> {
             flagged(false)
         );
         println!("  frame ROC AUC   {auc:.3} ({truth} constructed anomalous frames)");
-        auc.to_string()
+        Some(auc)
     } else {
-        "null".into()
+        None
     };
     if let Some(mib) = peak_memory_mib() {
         println!("  peak memory     {mib:.1} MiB");
     }
-    println!(
-        "{{\"frames\":{frames},\"anomalies\":{anomalies},\"anomaly_rate\":{rate},\
-         \"n_train\":{},\"n_features\":{},\"n_sv\":{},\"rho\":{},\"gamma\":{},\"nu\":{},\
-         \"threshold\":{},\"embed_s\":{embed_s},\"fit_s\":{fit_s},\"score_s\":{score_s},\"auc\":{auc}}}",
-        train.nrows(),
-        train.ncols(),
-        svm.support().len(),
-        svm.rho(),
-        svm.gamma(),
-        o.nu,
-        threshold.value()
-    );
+    if let Some(path) = &o.scores_out {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+        writeln!(w, "video,time_s,score,is_anomaly")?;
+        let mut row = 0;
+        for s in &test {
+            for &t in &s.times {
+                let d = threshold.decide(scores[row]);
+                writeln!(w, "{},{t:.3},{},{}", s.name, d.score, d.is_anomaly)?;
+                row += 1;
+            }
+        }
+        w.flush()?;
+    }
+    let json = serde_json::json!({
+        "frames": frames,
+        "anomalies": anomalies,
+        "anomaly_rate": rate,
+        "n_train": n_train,
+        "n_features": model.extractor().n_features(),
+        "n_sv": svm.support().len(),
+        "rho": svm.rho(),
+        "gamma": svm.gamma(),
+        "threshold": threshold.value(),
+        "embed_s": embed_s,
+        "fit_s": fit_s,
+        "score_s": score_s,
+        "auc": auc,
+    });
+    println!("{json}");
+    if let (Some(min), Some(auc)) = (o.min_auc, auc) {
+        if auc < min {
+            return Err(format!("frame AUC {auc:.3} is below --min-auc {min}").into());
+        }
+    }
     Ok(())
 }
 
-fn main() {
-    if let Err(e) = parse_args().and_then(|o| run(&o)) {
-        eprintln!("error: {e}");
-        std::process::exit(2);
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("embedding_ocsvm: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
     }
 }

@@ -17,8 +17,9 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use oddframe::FeatureExtractor;
-use oddframe_examples_video::{open, peak_memory_mib, testdata, OpenOptions};
+use oddframe_examples_video::{peak_memory_mib, testdata};
 use video_features::ffmpeg::Ffmpeg;
+use video_features::open::{open, OpenOptions};
 use video_features::quality::FullReference;
 use video_features::PixelFormat;
 
@@ -76,15 +77,14 @@ fn parse_args() -> AnyResult<Options> {
 
 fn run(o: &Options) -> AnyResult<()> {
     let input = o.input.clone().unwrap_or_else(|| testdata("vtest.avi"));
-    let opts = OpenOptions {
-        format: if o.gray {
-            PixelFormat::Luma
-        } else {
-            PixelFormat::Rgb
-        },
-        every_ms: o.every_ms,
-        ..OpenOptions::default()
-    };
+    let mut opts = OpenOptions::new().format(if o.gray {
+        PixelFormat::Luma
+    } else {
+        PixelFormat::Rgb
+    });
+    if let Some(ms) = o.every_ms {
+        opts = opts.every_ms(ms);
+    }
     let t0 = Instant::now();
     let source = open(&input, opts)?;
     let mut reference = match &o.reference {
@@ -92,8 +92,9 @@ fn run(o: &Options) -> AnyResult<()> {
         None => None,
     };
     println!("input           {}", input.display());
-    println!("decoder         {}", source.decoder);
-    let (fps, count, duration) = (source.fps, source.frame_count, source.duration_s);
+    println!("decoder         {}", source.info.decoder);
+    let (fps, count) = (source.info.frame_rate, source.info.frame_count);
+    let duration = source.info.duration.map(|d| d.as_secs_f64());
     let mut quality = FullReference::default();
     let mut per_frame: Vec<(u64, f64, f64, f64)> = Vec::new();
     let (mut frames, mut size) = (0u64, (0, 0));

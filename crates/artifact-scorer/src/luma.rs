@@ -21,23 +21,6 @@ pub struct Luma {
     data: Vec<f32>,
 }
 
-/// BT.601 luma of interleaved RGB, eight pixels at a time (channels
-/// gathered into arrays first, so the weighting vectorises).
-fn bt601(bytes: &[u8]) -> Vec<f32> {
-    let weigh =
-        |r: u8, g: u8, b: u8| 0.299 * f32::from(r) + 0.587 * f32::from(g) + 0.114 * f32::from(b);
-    let mut out = Vec::with_capacity(bytes.len() / 3);
-    let chunks = bytes.chunks_exact(24);
-    let rest = chunks.remainder();
-    for c in chunks {
-        let channel = |k: usize| -> [f32; 8] { std::array::from_fn(|i| f32::from(c[3 * i + k])) };
-        let (r, g, b) = (channel(0), channel(1), channel(2));
-        out.extend((0..8).map(|i| 0.299 * r[i] + 0.587 * g[i] + 0.114 * b[i]));
-    }
-    out.extend(rest.chunks_exact(3).map(|p| weigh(p[0], p[1], p[2])));
-    out
-}
-
 impl Luma {
     /// The luma of a frame: grey frames as they are, RGB ones by BT.601
     /// (`0.299 R + 0.587 G + 0.114 B`).
@@ -49,7 +32,7 @@ impl Luma {
         let bytes = frame.as_bytes();
         let data = match frame.channels() {
             1 => bytes.iter().map(|&v| f32::from(v)).collect(),
-            3 => bt601(bytes),
+            3 => oddframe::frame::bt601_luma_f32(bytes),
             c => {
                 return Err(Error::invalid_parameter(
                     "frame channels",

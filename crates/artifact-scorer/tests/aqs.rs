@@ -126,7 +126,9 @@ fn pristine_images_read_clean() {
             r.severities.top(3)
         );
         let quiet = r.severities.iter().all(|(_, s)| s <= 0.15);
-        clean += usize::from(quiet && r.aqs >= 0.70);
+        // the README's claim: pristine images score 0.82-0.88 (measured
+        // 0.817-0.884)
+        clean += usize::from(quiet && r.aqs >= 0.81);
     }
     assert!(
         clean as f64 >= 0.9 * IMAGES.len() as f64,

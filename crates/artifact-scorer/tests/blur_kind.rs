@@ -108,8 +108,10 @@ fn motion_and_defocus_are_told_apart_and_rise_with_their_blur() {
         }
     }
     println!("told apart {right}/{cases}; motion length {lengths_found}/{motion_cases}, angle {angles_found}/{motion_cases}");
+    // the README's claim: 135 of 140 (a different FFT kernel may move an
+    // image at the edge, hence 95 %)
     assert!(
-        right as f64 >= 0.9 * cases as f64,
+        right as f64 >= 0.95 * cases as f64,
         "told apart {right}/{cases}"
     );
     assert!(lengths_found as f64 >= 0.9 * motion_cases as f64);

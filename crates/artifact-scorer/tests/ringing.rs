@@ -40,7 +40,9 @@ fn halo_raises_ringing_and_other_families_do_not() {
             }
         }
     }
-    assert!(median(rhos.clone()) >= 0.6, "{rhos:?}");
+    println!("ringing rank correlations {rhos:?}");
+    // the README's claim: 0.9-1 (measured 1.0 on every image)
+    assert!(median(rhos.clone()) >= 0.9, "{rhos:?}");
 }
 
 #[test]

@@ -8,48 +8,71 @@ use serde::{Deserialize, Serialize};
 
 use crate::{AeError, Result};
 
-/// The compute backend a model runs on.
+/// The compute backend a model runs on, named after the burn backend it
+/// uses.
 ///
-/// The same model code runs on both; a model saved on one loads on the other.
-/// Devices are always chosen explicitly (never burn's `Device::default()`,
-/// whose choice depends on which features other crates enable).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+/// The same model code runs on every backend; a model saved on one loads on
+/// the others. [`Backend::default`] (and `"cpu"`) is the fastest CPU backend
+/// compiled in: [`Backend::Flex`] with the `flex` feature (on by default),
+/// else [`Backend::Ndarray`]. Devices are always chosen explicitly (never
+/// burn's `Device::default()`, whose choice depends on which features other
+/// crates enable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Backend {
-    /// burn's ndarray backend on the CPU (always available).
-    #[default]
-    Cpu,
-    /// burn's flex backend on the CPU (crate feature `flex`): convolutions
-    /// as matrix products, multi-threaded.
+    /// burn's flex backend on the CPU (feature `flex`, on by default):
+    /// convolutions as matrix products on every core; tens of times faster
+    /// to train than ndarray.
     Flex,
+    /// burn's ndarray backend on the CPU (always available, slow: direct
+    /// convolution loops).
+    Ndarray,
     /// burn's wgpu backend on the first GPU wgpu finds (Vulkan, Metal, DX12),
     /// or a software Vulkan driver such as Mesa's lavapipe. Needs the crate
     /// feature `wgpu`.
-    Gpu,
+    Wgpu,
+}
+
+impl Default for Backend {
+    /// The fastest CPU backend compiled in ([`Backend::cpu`]).
+    fn default() -> Self {
+        Self::cpu()
+    }
 }
 
 impl Backend {
-    /// The burn device for this backend (without autodiff).
-    ///
-    /// # Errors
-    /// [`AeError::BackendUnavailable`] for [`Backend::Gpu`] or
-    /// [`Backend::Flex`] when the crate was built without the feature.
-    pub fn device(self) -> Result<Device> {
-        match self {
-            #[allow(deprecated)] // ndarray is the CPU backend this crate names; see the README
-            Self::Cpu => Ok(Device::ndarray()),
-            Self::Flex => flex_device(),
-            Self::Gpu => gpu_device(),
+    /// The fastest CPU backend compiled in: flex with the `flex` feature,
+    /// else ndarray.
+    pub fn cpu() -> Self {
+        if cfg!(feature = "flex") {
+            Self::Flex
+        } else {
+            Self::Ndarray
         }
     }
 
-    /// `"cpu"`, `"flex"` or `"gpu"`.
+    /// The burn device for this backend (without autodiff).
+    ///
+    /// # Errors
+    /// [`AeError::BackendUnavailable`] for [`Backend::Wgpu`] or
+    /// [`Backend::Flex`] when the crate was built without the feature, or
+    /// when no wgpu adapter works.
+    pub fn device(self) -> Result<Device> {
+        match self {
+            #[allow(deprecated)] // ndarray is the CPU backend this crate names; see the README
+            Self::Ndarray => Ok(Device::ndarray()),
+            Self::Flex => flex_device(),
+            Self::Wgpu => gpu_device(),
+        }
+    }
+
+    /// `"flex"`, `"ndarray"` or `"wgpu"`.
     pub fn name(self) -> &'static str {
         match self {
-            Self::Cpu => "cpu",
+            Self::Ndarray => "ndarray",
             Self::Flex => "flex",
-            Self::Gpu => "gpu",
+            Self::Wgpu => "wgpu",
         }
     }
 }
@@ -119,11 +142,12 @@ impl FromStr for Backend {
 
     fn from_str(s: &str) -> Result<Self> {
         match s.to_ascii_lowercase().as_str() {
-            "cpu" | "ndarray" => Ok(Self::Cpu),
+            "cpu" => Ok(Self::cpu()),
+            "ndarray" => Ok(Self::Ndarray),
             "flex" => Ok(Self::Flex),
-            "gpu" | "wgpu" => Ok(Self::Gpu),
+            "gpu" | "wgpu" => Ok(Self::Wgpu),
             other => Err(AeError::InvalidConfig(format!(
-                "unknown backend {other:?} (known: cpu, flex, gpu)"
+                "unknown backend {other:?} (known: cpu, flex, ndarray, gpu or wgpu)"
             ))),
         }
     }

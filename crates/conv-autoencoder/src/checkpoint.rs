@@ -1,4 +1,4 @@
-//! Training checkpoints for [`FrameAutoencoder::fit_with_checkpoint`].
+//! Training checkpoints for [`crate::AutoencoderValidParams::fit_with_checkpoint`].
 //!
 //! A checkpoint has the model file's layout (see [`crate::persist`]) with
 //! its own magic `b"ODDFRAK\0"` and format [`CHECKPOINT_FORMAT`]. The JSON
@@ -29,7 +29,8 @@ use crate::persist::{
 };
 use crate::rng::Rng;
 use crate::train::Session;
-use crate::{AeError, Architecture, Result, TrainConfig, TrainReport};
+use crate::train::TrainConfig;
+use crate::{AeError, Architecture, Result, TrainReport};
 
 /// The `format` field of a training checkpoint.
 pub const CHECKPOINT_FORMAT: &str = "oddframe.conv-autoencoder.checkpoint";

@@ -97,9 +97,3 @@ pub(crate) fn append(
     }
     Ok(())
 }
-
-/// Scales rows of raw pixel values (0..255, channel-major), as the
-/// `Detector` implementations receive them.
-pub(crate) fn scale_values(norm: &Normalization, values: impl Iterator<Item = f32>) -> Vec<f32> {
-    values.map(|v| (v / 255.0 - norm.mean) / norm.std).collect()
-}

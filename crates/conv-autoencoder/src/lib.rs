@@ -8,9 +8,9 @@ pub mod config;
 pub mod error;
 pub mod frames;
 pub mod model;
-pub mod monitor;
 mod net;
 pub mod online;
+pub mod params;
 pub mod persist;
 mod rng;
 mod tensors;
@@ -21,6 +21,17 @@ pub use config::{Architecture, Downsample, OutputActivation, Stage};
 pub use error::{AeError, Result};
 pub use frames::Normalization;
 pub use model::FrameAutoencoder;
-pub use monitor::StreamMonitor;
-pub use online::{OnlineAutoencoder, OnlineConfig, StreamDecision};
-pub use train::{EpochReport, Progress, TrainConfig, TrainReport};
+pub use online::{OnlineAutoencoder, OnlineParams, OnlineValidParams};
+pub use params::{AutoencoderParams, AutoencoderValidParams};
+pub use train::{EpochReport, Progress, TrainReport};
+
+/// Registers this crate's saved formats in an [`oddframe::Registry`]: the
+/// autoencoder (`oddframe.conv-autoencoder`), a frame detector.
+///
+/// ```
+/// let registry = conv_autoencoder::register(oddframe::Registry::new());
+/// assert!(registry.formats().contains(&"oddframe.conv-autoencoder"));
+/// ```
+pub fn register(registry: oddframe::Registry<f64>) -> oddframe::Registry<f64> {
+    registry.frame_detector::<FrameAutoencoder>()
+}

@@ -2,9 +2,8 @@
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
-use ndarray::{Array1, Array2, ArrayView2};
-use oddframe::validate::check_matrix;
-use oddframe::{Calibration, Decision, Detector, Frame, Threshold};
+use ndarray::Array2;
+use oddframe::{Frame, FrameDetector};
 
 use crate::frames::{self, Normalization};
 use crate::net::Net;
@@ -14,35 +13,39 @@ use crate::{tensors, AeError, Architecture, Backend, Result};
 /// Frames scored per forward pass (bounds memory on large inputs).
 pub(crate) const SCORE_BATCH: usize = 64;
 
-/// A convolutional autoencoder over frames of one size, with its input
-/// normalisation and (once calibrated) its threshold.
+/// A trained convolutional autoencoder over frames of one size, with its
+/// input normalisation; made by [`crate::AutoencoderValidParams::fit`].
 ///
 /// The score of a frame is the mean squared reconstruction error over its
 /// pixels, in [`Normalization`] units: higher means less like the training
 /// frames. [`FrameAutoencoder::error_maps`] gives the per-pixel errors, to
-/// show *where* a frame differs.
+/// show *where* a frame differs. A [`FrameDetector`], so its threshold is
+/// set like any frame model's (`oddframe::FramePipeline`).
 ///
 /// ```
-/// use conv_autoencoder::{Architecture, Backend, FrameAutoencoder, TrainConfig};
-/// use oddframe::{image::GrayImage, Frame};
+/// use conv_autoencoder::{Architecture, AutoencoderParams};
+/// use oddframe::{image::GrayImage, Calibration, Frame, FramePipeline, ParamGuard};
 ///
 /// let mut arch = Architecture::stream();
 /// (arch.width, arch.height) = (16, 16);
-/// let mut model = FrameAutoencoder::new(arch, Backend::Cpu, 7)?;
 /// let frames: Vec<Frame> = (0..8u8)
 ///     .map(|i| Frame::luma(GrayImage::from_fn(16, 16, |x, y| [(x * 8 + y + u32::from(i)) as u8].into()), i.into(), Default::default()))
 ///     .collect();
-/// let report = model.fit(&frames, &TrainConfig { epochs: 2, batch_size: 4, ..TrainConfig::default() }, |_| {})?;
+/// let params = AutoencoderParams::new(arch).epochs(2).batch_size(4).validation_split(0.0).check()?;
+/// let (model, report) = params.fit_with(&frames, |_| {})?;
 /// assert_eq!(report.epochs.len(), 2);
 /// let scores = model.score_frames(&frames)?;
 /// assert!(scores.iter().all(|s| s.is_finite() && *s >= 0.0));
-/// # Ok::<(), conv_autoencoder::AeError>(())
+///
+/// let mut pipeline = FramePipeline::new(model);
+/// pipeline.calibrate(Calibration::Quantile(0.9), &frames)?;
+/// assert_eq!(pipeline.decide(&frames)?.len(), 8);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct FrameAutoencoder {
     pub(crate) arch: Architecture,
     pub(crate) norm: Normalization,
-    pub(crate) threshold: Option<Threshold>,
     pub(crate) backend: Backend,
     pub(crate) device: Device,
     /// Inference snapshot (no autodiff).
@@ -54,32 +57,23 @@ impl FrameAutoencoder {
     /// `seed` (PyTorch's default initialisation: uniform in
     /// `±1/sqrt(fan_in)`), so the same seed gives the same weights on every
     /// backend and machine.
-    ///
-    /// # Errors
-    /// [`AeError::InvalidConfig`] for an invalid architecture,
-    /// [`AeError::BackendUnavailable`] for a backend not compiled in.
-    pub fn new(arch: Architecture, backend: Backend, seed: u64) -> Result<Self> {
+    pub(crate) fn untrained(
+        arch: &Architecture,
+        norm: Normalization,
+        backend: Backend,
+        seed: u64,
+    ) -> Result<Self> {
         arch.validate()?;
+        norm.validate()?;
         let device = backend.device()?;
-        let net = seeded(Net::new(&arch, &device), seed).valid();
+        let net = seeded(Net::new(arch, &device), seed).valid();
         Ok(Self {
-            arch,
-            norm: Normalization::default(),
-            threshold: None,
+            arch: arch.clone(),
+            norm,
             backend,
             device,
             net,
         })
-    }
-
-    /// Replaces the input normalisation (before training).
-    ///
-    /// # Errors
-    /// [`AeError::InvalidConfig`] for a non-finite mean or a std that is not > 0.
-    pub fn with_normalization(mut self, norm: Normalization) -> Result<Self> {
-        norm.validate()?;
-        self.norm = norm;
-        Ok(self)
     }
 
     /// The architecture.
@@ -100,28 +94,6 @@ impl FrameAutoencoder {
     /// Trainable parameters (as [`Architecture::parameters`]).
     pub fn parameters(&self) -> usize {
         self.arch.parameters()
-    }
-
-    /// The threshold, once calibrated or set.
-    pub fn threshold(&self) -> Option<&Threshold> {
-        self.threshold.as_ref()
-    }
-
-    /// Sets the threshold used by [`FrameAutoencoder::detect`].
-    pub fn set_threshold(&mut self, threshold: Threshold) {
-        self.threshold = Some(threshold);
-    }
-
-    /// Scores `normal` frames and sets the threshold from them.
-    ///
-    /// # Errors
-    /// As [`FrameAutoencoder::score_frames`], and the core's calibration
-    /// errors (empty input).
-    pub fn calibrate(&mut self, calibration: Calibration, normal: &[Frame]) -> Result<&Threshold> {
-        let scores = self.score_frames(normal)?;
-        Ok(self
-            .threshold
-            .insert(Threshold::calibrate(calibration, &scores)?))
     }
 
     /// Model inputs for `frames`, channel-major, one frame after another.
@@ -199,23 +171,7 @@ impl FrameAutoencoder {
         Ok(maps)
     }
 
-    /// Scores and thresholds each frame.
-    ///
-    /// # Errors
-    /// [`AeError::InvalidConfig`] when no threshold was calibrated or set;
-    /// otherwise as [`FrameAutoencoder::score_frames`].
-    pub fn detect(&self, frames: &[Frame]) -> Result<Vec<Decision>> {
-        let t = self.threshold.as_ref().ok_or_else(|| {
-            AeError::InvalidConfig("no threshold: calibrate or set one first".into())
-        })?;
-        Ok(self
-            .score_frames(frames)?
-            .into_iter()
-            .map(|s| t.decide(s))
-            .collect())
-    }
-
-    /// The same model (weights, normalisation, threshold) on another backend.
+    /// The same model (weights, normalisation) on another backend.
     ///
     /// # Errors
     /// [`AeError::BackendUnavailable`] for a backend not compiled in.
@@ -267,22 +223,14 @@ pub(crate) fn seeded<M: Module>(module: M, seed: u64) -> M {
     })
 }
 
-impl Detector<f32> for FrameAutoencoder {
-    /// `channels * height * width`.
-    fn n_features(&self) -> usize {
-        self.arch.input_len()
+impl FrameDetector for FrameAutoencoder {
+    /// The reconstruction error of each frame ([`FrameAutoencoder::score_frames`]).
+    fn score_frames(&self, frames: &[Frame]) -> oddframe::Result<Vec<f64>> {
+        FrameAutoencoder::score_frames(self, frames).map_err(Into::into)
     }
 
-    /// Each row is one frame's pixel values in 0..255, channel-major
-    /// (`c, y, x`); returns the reconstruction errors.
-    fn score(&self, x: ArrayView2<'_, f32>) -> oddframe::Result<Array1<f32>> {
-        check_matrix(x, self.arch.input_len())?;
-        if x.nrows() == 0 {
-            return Err(oddframe::Error::Empty { what: "frames" });
-        }
-        let values = frames::scale_values(&self.norm, x.iter().copied());
-        let scores = self.score_values(&values)?;
-        Ok(scores.into_iter().map(|s| s as f32).collect())
+    fn envelope(&self) -> oddframe::Result<oddframe::persist::Envelope> {
+        oddframe::Persist::to_envelope(self)
     }
 }
 
@@ -297,7 +245,9 @@ mod tests {
             Architecture::light(),
             Architecture::stream(),
         ] {
-            let m = FrameAutoencoder::new(arch.clone(), Backend::Cpu, 0).unwrap();
+            let m =
+                FrameAutoencoder::untrained(&arch, Normalization::default(), Backend::Ndarray, 0)
+                    .unwrap();
             // burn counts running statistics as parameters too
             assert_eq!(
                 m.net.num_params(),
@@ -307,9 +257,51 @@ mod tests {
         }
     }
 
+    /// Backends compiled in besides ndarray.
+    fn other_backends() -> Vec<Backend> {
+        [Backend::Flex, Backend::Wgpu]
+            .into_iter()
+            .filter(|b| b.device().is_ok())
+            .collect()
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_network_on_every_backend() {
+        // synthetic 64x64 grey frames: initial weights need no real data
+        let frames: Vec<Frame> = (0..6u32)
+            .map(|i| {
+                let img = oddframe::image::GrayImage::from_fn(64, 64, |x, y| {
+                    [((x * 3 + y * 7 + i * 29) % 256) as u8].into()
+                });
+                Frame::luma(img, u64::from(i), Default::default())
+            })
+            .collect();
+        let arch = Architecture::light();
+        let reference =
+            FrameAutoencoder::untrained(&arch, Normalization::default(), Backend::Ndarray, 9)
+                .unwrap()
+                .score_frames(&frames)
+                .unwrap();
+        for b in other_backends() {
+            let m = FrameAutoencoder::untrained(&arch, Normalization::default(), b, 9).unwrap();
+            for (x, y) in reference.iter().zip(m.score_frames(&frames).unwrap()) {
+                assert!(
+                    (x - y).abs() <= 1e-4 * x.abs().max(y.abs()),
+                    "{b}: {x} vs {y}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn tensor_paths_name_layers() {
-        let m = FrameAutoencoder::new(Architecture::light(), Backend::Cpu, 0).unwrap();
+        let m = FrameAutoencoder::untrained(
+            &Architecture::light(),
+            Normalization::default(),
+            Backend::Ndarray,
+            0,
+        )
+        .unwrap();
         let names: Vec<String> = tensors::layout(&m.net)
             .into_iter()
             .map(|(n, _)| n)

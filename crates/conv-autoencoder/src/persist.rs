@@ -1,25 +1,33 @@
-//! Saving and loading a [`FrameAutoencoder`] in one versioned file.
+//! Saving and loading a [`FrameAutoencoder`]: [`oddframe::Persist`] with
+//! format `oddframe.conv-autoencoder`, schema 2 (a JSON envelope whose body
+//! holds the architecture, the normalisation, the tensor list and the
+//! weights as packed `f32` with an FNV-1a checksum), so a model nests in a
+//! frame pipeline file like any other part.
 //!
-//! Layout (all integers little-endian):
+//! Schema 1 is 0.1's binary layout (all integers little-endian), still read:
 //!
 //! | bytes | content |
 //! |---|---|
 //! | 8 | magic `b"ODDFRAE\0"` |
 //! | 4 | header length `H` (at most 1 MiB) |
-//! | `H` | JSON header: `format` ([`FORMAT`]), `schema` ([`SCHEMA`]), `crate_version`, `architecture`, `normalization`, `threshold`, `tensors` (name and shape of each, in order), `data_len` (bytes), `checksum` (FNV-1a 64 of the data) |
+//! | `H` | JSON header: `format`, `schema` (1), `crate_version`, `architecture`, `normalization`, `threshold`, `tensors` (name and shape of each, in order), `data_len` (bytes), `checksum` (FNV-1a 64 of the data) |
 //! | `data_len` | every tensor's values as `f32`, one after another |
 //!
-//! Loading checks the magic, the header, the architecture, that the tensor
-//! list is exactly the one the architecture builds (names and shapes), the
-//! data length, the checksum and that every value is finite, before any
-//! weight reaches the model. A truncated, corrupt or foreign file is an
-//! [`AeError::InvalidModel`], never a panic or a model that scores wrongly.
+//! [`read_legacy`] returns the threshold such a file carried (0.1 kept it in
+//! the model); loading it through `Persist` drops it.
+//!
+//! Loading checks the architecture, that the tensor list is exactly the one
+//! the architecture builds (names and shapes), the data length, the
+//! checksum and that every value is finite, before any weight reaches the
+//! model. A truncated, corrupt or foreign file is an
+//! `oddframe::Error::InvalidFile`, never a panic or a model that scores
+//! wrongly.
 
-use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
 use burn::module::Module;
+use oddframe::persist::{pack_f32, unpack_f32, Envelope, Persist};
 use oddframe::Threshold;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -29,14 +37,13 @@ use crate::model::FrameAutoencoder;
 use crate::net::Net;
 use crate::{tensors, AeError, Architecture, Backend, Result};
 
-/// The `format` field of a saved model.
-pub const FORMAT: &str = "oddframe.conv-autoencoder";
-/// The schema version this crate writes (and the newest it reads).
-pub const SCHEMA: u32 = 1;
+/// The format name of a saved model.
+const FORMAT: &str = "oddframe.conv-autoencoder";
 
 const MAGIC: &[u8; 8] = b"ODDFRAE\0";
 const MAX_HEADER: usize = 1 << 20;
 
+/// Schema 1: the header of 0.1's binary files.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Header {
@@ -48,6 +55,21 @@ struct Header {
     threshold: Option<Threshold>,
     tensors: Vec<TensorEntry>,
     data_len: u64,
+    checksum: u64,
+}
+
+/// Schema 2: the body of the JSON envelope.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BodyV2 {
+    architecture: Architecture,
+    normalization: Normalization,
+    tensors: Vec<TensorEntry>,
+    /// Number of `f32` values in `data`.
+    values: usize,
+    /// The values, packed (`oddframe::persist::pack_f32`).
+    data: String,
+    /// FNV-1a 64 of the values' little-endian bytes.
     checksum: u64,
 }
 
@@ -77,65 +99,150 @@ pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
     h
 }
 
-impl FrameAutoencoder {
-    /// Writes the model (weights, architecture, normalisation, threshold).
-    ///
-    /// # Errors
-    /// [`AeError::Io`] when writing fails.
-    pub fn to_writer<W: Write>(&self, w: W) -> Result<()> {
-        let (tensors, data) = weights(&self.net);
-        let header = Header {
-            format: FORMAT.into(),
-            schema: SCHEMA,
-            crate_version: env!("CARGO_PKG_VERSION").into(),
+/// Saving and loading (see the [module docs](crate::persist)). A loaded
+/// model runs on [`Backend::default`]; [`FrameAutoencoder::load_on`] and
+/// [`FrameAutoencoder::to_backend`] move it.
+///
+/// ```
+/// use conv_autoencoder::{Architecture, AutoencoderParams};
+/// use oddframe::{image::GrayImage, Frame, ParamGuard, Persist};
+///
+/// let mut arch = Architecture::stream();
+/// (arch.width, arch.height) = (16, 16);
+/// let frames: Vec<Frame> = (0..4u8)
+///     .map(|i| Frame::luma(GrayImage::from_pixel(16, 16, [40 * i].into()), i.into(), Default::default()))
+///     .collect();
+/// let model = AutoencoderParams::new(arch).epochs(1).batch_size(4).validation_split(0.0).check()?.fit(&frames)?;
+/// let back = conv_autoencoder::FrameAutoencoder::from_json(&model.to_json()?)?;
+/// assert_eq!(back.score_frames(&frames)?, model.score_frames(&frames)?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl Persist for FrameAutoencoder {
+    const FORMAT: &'static str = FORMAT;
+    const SCHEMA: u32 = 2;
+
+    fn to_envelope(&self) -> oddframe::Result<Envelope> {
+        let all = tensors::read(&self.net);
+        let mut values = Vec::with_capacity(all.iter().map(|t| t.values.len()).sum());
+        let mut entries = Vec::with_capacity(all.len());
+        for t in all {
+            values.extend_from_slice(&t.values);
+            entries.push(TensorEntry {
+                name: t.name,
+                shape: t.shape,
+            });
+        }
+        let body = BodyV2 {
             architecture: self.arch.clone(),
             normalization: self.norm,
-            threshold: self.threshold,
-            tensors,
-            data_len: data.len() as u64,
-            checksum: checksum(&data),
+            tensors: entries,
+            values: values.len(),
+            data: pack_f32(&values),
+            checksum: fnv1a(values.iter().flat_map(|v| v.to_le_bytes())),
         };
-        write_envelope(w, MAGIC, &header, &data)
+        let n = Some(self.arch.input_len());
+        Envelope::new(FORMAT, 2, env!("CARGO_PKG_VERSION"), n, &body)
     }
 
-    /// Saves to `path` (created or truncated).
-    ///
-    /// # Errors
-    /// [`AeError::Io`] when the file cannot be written.
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        self.to_writer(BufWriter::new(File::create(path)?))
+    fn from_checked_envelope(env: Envelope) -> oddframe::Result<Self> {
+        if env.schema() == 1 {
+            return Err(core(invalid(
+                "schema 1 files are binary, not JSON envelopes",
+            )));
+        }
+        let b: BodyV2 = env.take_body()?;
+        Self::from_v2(b, Backend::default()).map_err(core)
     }
 
-    /// Reads a model written by [`FrameAutoencoder::to_writer`] onto `backend`.
-    ///
-    /// # Errors
-    /// [`AeError::InvalidModel`] for anything malformed (see the module
-    /// docs), [`AeError::Io`] when reading fails,
-    /// [`AeError::BackendUnavailable`] for a backend not compiled in.
-    pub fn from_reader<R: Read>(mut r: R, backend: Backend) -> Result<Self> {
-        let h: Header = read_header(&mut r, MAGIC, "an oddframe autoencoder file")?;
-        check_header(&h)?;
+    /// Reads a schema 2 JSON envelope or a schema 1 binary file.
+    fn load_json<R: Read>(reader: R) -> oddframe::Result<Self> {
+        let mut r = BufReader::new(reader);
+        if r.fill_buf()?.starts_with(MAGIC) {
+            return read_legacy(r).map(|(m, _)| m).map_err(core);
+        }
+        Self::from_envelope(Envelope::from_reader(r)?)
+    }
+
+    /// Reads a schema 2 JSON envelope or a schema 1 binary file.
+    fn from_json(bytes: &[u8]) -> oddframe::Result<Self> {
+        Self::load_json(bytes)
+    }
+}
+
+impl FrameAutoencoder {
+    fn from_v2(b: BodyV2, backend: Backend) -> Result<Self> {
+        check_model(&b.architecture, &b.normalization)?;
         let device = backend.device()?;
-        let net = Net::new(&h.architecture, &device);
-        check_layout(&net, &h.tensors)?;
-        let values = read_data(r, h.data_len, expected_len(&h.tensors), h.checksum)?;
+        let net = Net::new(&b.architecture, &device);
+        check_layout(&net, &b.tensors)?;
+        let need = expected_len(&b.tensors) / 4;
+        if b.values as u64 != need {
+            return Err(invalid(format!(
+                "{} values but the tensors need {need}",
+                b.values
+            )));
+        }
+        let values = unpack_f32(&b.data, b.values).map_err(|e| invalid(e.to_string()))?;
+        if fnv1a(values.iter().flat_map(|v| v.to_le_bytes())) != b.checksum {
+            return Err(invalid("checksum mismatch: the weights are corrupt"));
+        }
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(invalid(format!("value {i} is not finite")));
+        }
         let net = with_values(net, &values).valid();
         Ok(Self {
-            arch: h.architecture,
-            norm: h.normalization,
-            threshold: h.threshold,
+            arch: b.architecture,
+            norm: b.normalization,
             backend,
             device,
             net,
         })
     }
 
-    /// Loads a model saved by [`FrameAutoencoder::save`] onto `backend`.
+    /// Loads a saved model (either schema) onto `backend`.
     ///
     /// # Errors
-    /// As [`FrameAutoencoder::from_reader`].
-    pub fn load(path: impl AsRef<Path>, backend: Backend) -> Result<Self> {
-        Self::from_reader(BufReader::new(File::open(path)?), backend)
+    /// As [`Persist::load`]; `oddframe::Error::Model` holding
+    /// [`AeError::BackendUnavailable`] for a backend not compiled in.
+    pub fn load_on(path: impl AsRef<Path>, backend: Backend) -> oddframe::Result<Self> {
+        let model = <Self as Persist>::load(path)?;
+        if model.backend == backend {
+            return Ok(model);
+        }
+        model.to_backend(backend).map_err(Into::into)
+    }
+}
+
+/// Reads a schema 1 (0.1, binary) model file onto [`Backend::default`],
+/// with the threshold 0.1 kept inside the model.
+///
+/// # Errors
+/// [`AeError::InvalidModel`] for anything malformed (see the module docs),
+/// [`AeError::Io`] when reading fails.
+pub fn read_legacy<R: Read>(mut r: R) -> Result<(FrameAutoencoder, Option<Threshold>)> {
+    let h: Header = read_header(&mut r, MAGIC, "an oddframe autoencoder file")?;
+    check_header(&h)?;
+    let backend = Backend::default();
+    let device = backend.device()?;
+    let net = Net::new(&h.architecture, &device);
+    check_layout(&net, &h.tensors)?;
+    let values = read_data(r, h.data_len, expected_len(&h.tensors), h.checksum)?;
+    let net = with_values(net, &values).valid();
+    let model = FrameAutoencoder {
+        arch: h.architecture,
+        norm: h.normalization,
+        backend,
+        device,
+        net,
+    };
+    Ok((model, h.threshold))
+}
+
+/// An autoencoder error as the core's: file problems are `InvalidFile`.
+fn core(e: AeError) -> oddframe::Error {
+    match e {
+        AeError::InvalidModel(reason) => oddframe::Error::invalid_file(FORMAT, reason),
+        other => other.into(),
     }
 }
 
@@ -274,6 +381,15 @@ fn read_exact<R: Read>(r: &mut R, buf: &mut [u8], what: &str) -> Result<()> {
     })
 }
 
+fn check_model(architecture: &Architecture, normalization: &Normalization) -> Result<()> {
+    architecture
+        .validate()
+        .map_err(|e| invalid(format!("architecture: {e}")))?;
+    normalization
+        .validate()
+        .map_err(|e| invalid(format!("normalization: {e}")))
+}
+
 fn check_header(h: &Header) -> Result<()> {
     if h.format != FORMAT {
         return Err(invalid(format!(
@@ -281,18 +397,13 @@ fn check_header(h: &Header) -> Result<()> {
             h.format
         )));
     }
-    if h.schema == 0 || h.schema > SCHEMA {
+    if h.schema != 1 {
         return Err(invalid(format!(
-            "schema {} is not supported (this version reads 1..={SCHEMA})",
+            "schema {} is not a binary schema (binary files are schema 1)",
             h.schema
         )));
     }
-    h.architecture
-        .validate()
-        .map_err(|e| invalid(format!("architecture: {e}")))?;
-    h.normalization
-        .validate()
-        .map_err(|e| invalid(format!("normalization: {e}")))?;
+    check_model(&h.architecture, &h.normalization)?;
     if let Some(t) = &h.threshold {
         if !t.value().is_finite() {
             return Err(invalid("threshold is not finite"));

@@ -15,26 +15,26 @@ use crate::net::Net;
 use crate::rng::Rng;
 use crate::{AeError, Result};
 
-/// Settings of [`FrameAutoencoder::fit`].
+/// Training settings, set through [`crate::AutoencoderParams`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TrainConfig {
+pub(crate) struct TrainConfig {
     /// Passes over the training frames (at most; early stopping may end sooner).
-    pub epochs: usize,
+    pub(crate) epochs: usize,
     /// Frames per Adam step.
-    pub batch_size: usize,
+    pub(crate) batch_size: usize,
     /// Adam's learning rate.
-    pub learning_rate: f64,
+    pub(crate) learning_rate: f64,
     /// Fraction of the frames held out to measure the validation loss, in
     /// `[0, 1)`. `0` validates on the training loss instead.
-    pub validation_split: f64,
+    pub(crate) validation_split: f64,
     /// Stop after this many epochs without an improvement of the validation
     /// loss by more than `min_delta`; `None` trains all `epochs`.
-    pub patience: Option<usize>,
+    pub(crate) patience: Option<usize>,
     /// The smallest decrease that counts as an improvement.
-    pub min_delta: f64,
+    pub(crate) min_delta: f64,
     /// Seed of the split and of the shuffling.
-    pub seed: u64,
+    pub(crate) seed: u64,
 }
 
 impl Default for TrainConfig {
@@ -57,7 +57,7 @@ impl TrainConfig {
     ///
     /// # Errors
     /// [`AeError::InvalidConfig`] naming the field out of range.
-    pub fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(AeError::InvalidConfig(m));
         if self.epochs == 0 || self.epochs > 1_000_000 {
             return bad(format!("epochs = {}: must be 1..=1000000", self.epochs));
@@ -101,6 +101,7 @@ pub(crate) fn check_learning_rate(lr: f64) -> Result<()> {
 
 /// What one epoch did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EpochReport {
     /// 1-based epoch number.
     pub epoch: usize,
@@ -115,8 +116,9 @@ pub struct EpochReport {
     pub frames_per_s: f64,
 }
 
-/// The result of [`FrameAutoencoder::fit`].
+/// What training did (see [`crate::AutoencoderValidParams::fit_with`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TrainReport {
     /// Every epoch run, in order.
     pub epochs: Vec<EpochReport>,
@@ -130,7 +132,7 @@ pub struct TrainReport {
     pub validation_frames: usize,
 }
 
-/// Reported to the progress callback during [`FrameAutoencoder::fit`].
+/// Reported to the progress callback during training.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Progress {
@@ -210,58 +212,9 @@ pub(crate) fn fingerprint(values: &[f32]) -> u64 {
 
 impl FrameAutoencoder {
     /// Trains on `frames` (all normal), keeping the weights of the epoch
-    /// with the lowest monitored loss (validation loss when there is a
-    /// split, else training loss). Continues from the current weights, so a
-    /// second call fine-tunes.
-    ///
-    /// # Errors
-    /// [`AeError::InvalidConfig`] for bad settings or too few frames to
-    /// split; [`AeError::FrameShape`] for a frame of the wrong size;
-    /// [`oddframe::Error::Empty`] for no frames; [`AeError::Diverged`] when
-    /// a loss becomes NaN or infinite (the model is left unchanged).
-    pub fn fit(
-        &mut self,
-        frames: &[Frame],
-        config: &TrainConfig,
-        progress: impl FnMut(&Progress),
-    ) -> Result<TrainReport> {
-        self.train(frames, config, None, progress)
-    }
-
-    /// As [`FrameAutoencoder::fit`], saving the whole training state to
-    /// `checkpoint` after every epoch (written to a temporary file, then
-    /// renamed, so an interrupted write leaves the previous checkpoint).
-    /// When `checkpoint` exists, training resumes from it and ends exactly
-    /// as an uninterrupted run would: same weights, same report.
-    ///
-    /// A checkpoint resumes only with the same frames, architecture,
-    /// normalisation and settings; `epochs` alone may differ, to train a
-    /// finished run further.
-    ///
-    /// ```no_run
-    /// # use conv_autoencoder::{Architecture, Backend, FrameAutoencoder, TrainConfig};
-    /// # fn frames() -> Vec<oddframe::Frame> { Vec::new() }
-    /// let mut model = FrameAutoencoder::new(Architecture::cctv(), Backend::Cpu, 0)?;
-    /// // run again after an interruption: the finished epochs are not repeated
-    /// let report = model.fit_with_checkpoint(&frames(), &TrainConfig::default(), "train.ckpt", |_| {})?;
-    /// # Ok::<(), conv_autoencoder::AeError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As [`FrameAutoencoder::fit`]; [`AeError::InvalidModel`] for a corrupt
-    /// checkpoint or one from another run; [`AeError::Io`] when it cannot be
-    /// written.
-    pub fn fit_with_checkpoint(
-        &mut self,
-        frames: &[Frame],
-        config: &TrainConfig,
-        checkpoint: impl AsRef<Path>,
-        progress: impl FnMut(&Progress),
-    ) -> Result<TrainReport> {
-        self.train(frames, config, Some(checkpoint.as_ref()), progress)
-    }
-
-    fn train(
+    /// with the lowest monitored loss; resumes from `checkpoint` when it
+    /// exists and saves to it after every epoch.
+    pub(crate) fn train(
         &mut self,
         frames: &[Frame],
         config: &TrainConfig,

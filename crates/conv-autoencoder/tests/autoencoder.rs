@@ -7,39 +7,51 @@ mod common;
 
 use common::{fast_cpu, vtest};
 use conv_autoencoder::{
-    AeError, Architecture, Backend, FrameAutoencoder, Normalization, Progress, TrainConfig,
+    AeError, Architecture, AutoencoderParams, AutoencoderValidParams, Backend, FrameAutoencoder,
+    Normalization, Progress,
 };
 use oddframe::image::GrayImage;
-use oddframe::{Calibration, Detector, Frame};
+use oddframe::{Calibration, Frame, FramePipeline, ParamGuard, Persist, Registry};
 
-fn quick(epochs: usize) -> TrainConfig {
-    TrainConfig {
-        epochs,
-        batch_size: 16,
-        validation_split: 0.0,
-        patience: None,
-        ..TrainConfig::default()
-    }
+/// The light network on the fast CPU backend, `epochs` epochs of batch 16
+/// without validation or early stopping.
+fn quick(epochs: usize) -> AutoencoderParams {
+    AutoencoderParams::new(Architecture::light())
+        .backend(fast_cpu())
+        .init_seed(1)
+        .epochs(epochs)
+        .batch_size(16)
+        .validation_split(0.0)
+        .patience(None)
 }
 
-fn light() -> FrameAutoencoder {
-    FrameAutoencoder::new(Architecture::light(), fast_cpu(), 1).unwrap()
+fn fit(p: AutoencoderParams, frames: &[Frame]) -> FrameAutoencoder {
+    p.check().unwrap().fit(frames).unwrap()
 }
 
 #[test]
 fn cctv_network_has_the_original_parameter_count() {
-    let model = FrameAutoencoder::new(Architecture::cctv(), Backend::Cpu, 0).unwrap();
-    assert_eq!(model.parameters(), 3_480_897);
+    let p: AutoencoderValidParams = AutoencoderParams::new(Architecture::cctv())
+        .check()
+        .unwrap();
+    assert_eq!(p.architecture().parameters(), 3_480_897);
 }
 
 #[test]
 fn training_reduces_the_loss_on_real_frames() {
     let frames = &vtest()[..64];
-    let mut model = light();
-    let before: f64 = model.score_frames(frames).unwrap().iter().sum::<f64>() / 64.0;
+    // one epoch against ten from the same initial weights
+    let before: f64 = fit(quick(1).learning_rate(1e-9), frames)
+        .score_frames(frames)
+        .unwrap()
+        .iter()
+        .sum::<f64>()
+        / 64.0;
     let mut batches = 0;
-    let report = model
-        .fit(frames, &quick(10), |p| {
+    let (model, report) = quick(10)
+        .check()
+        .unwrap()
+        .fit_with(frames, |p| {
             if let Progress::Batch { .. } = p {
                 batches += 1
             }
@@ -56,18 +68,15 @@ fn training_reduces_the_loss_on_real_frames() {
 #[test]
 fn same_seed_same_model_and_early_stopping_keeps_the_best_epoch() {
     let frames = &vtest()[..40];
-    let config = TrainConfig {
-        epochs: 6,
-        batch_size: 8,
-        validation_split: 0.25,
-        patience: Some(1),
-        seed: 3,
-        ..TrainConfig::default()
-    };
-    let mut a = light();
-    let mut b = light();
-    let ra = a.fit(frames, &config, |_| {}).unwrap();
-    let rb = b.fit(frames, &config, |_| {}).unwrap();
+    let params = quick(6)
+        .batch_size(8)
+        .validation_split(0.25)
+        .patience(Some(1))
+        .seed(3)
+        .check()
+        .unwrap();
+    let (a, ra) = params.fit_with(frames, |_| {}).unwrap();
+    let (b, rb) = params.fit_with(frames, |_| {}).unwrap();
     assert_eq!(ra.validation_frames, 10);
     assert_eq!(ra.train_frames, 30);
     let losses = |r: &conv_autoencoder::TrainReport| {
@@ -92,8 +101,7 @@ fn same_seed_same_model_and_early_stopping_keeps_the_best_epoch() {
 #[test]
 fn error_maps_average_to_the_scores_and_locate_a_pasted_square() {
     let frames = vtest();
-    let mut model = light();
-    model.fit(&frames[..96], &quick(8), |_| {}).unwrap();
+    let model = fit(quick(8), &frames[..96]);
     let mut odd = frames[100].clone();
     if let oddframe::FrameBuffer::Luma(img) = odd.buffer() {
         let mut img: GrayImage = img.clone();
@@ -125,37 +133,96 @@ fn error_maps_average_to_the_scores_and_locate_a_pasted_square() {
 #[test]
 fn save_load_round_trip_gives_the_same_scores() {
     let frames = &vtest()[..32];
-    let mut model = light();
-    model.fit(frames, &quick(1), |_| {}).unwrap();
-    model
-        .calibrate(Calibration::AnomalyRate(0.1), frames)
-        .unwrap();
-    let mut bytes = Vec::new();
-    model.to_writer(&mut bytes).unwrap();
-    let loaded = FrameAutoencoder::from_reader(bytes.as_slice(), fast_cpu()).unwrap();
+    let model = fit(quick(1), frames);
+    let loaded = FrameAutoencoder::from_json(&model.to_json().unwrap()).unwrap();
     assert_eq!(loaded.architecture(), model.architecture());
-    assert_eq!(loaded.threshold(), model.threshold());
     assert_eq!(
         loaded.score_frames(frames).unwrap(),
         model.score_frames(frames).unwrap()
     );
+
+    // with its threshold, as a frame pipeline file
+    let mut pipeline = FramePipeline::new(model);
+    pipeline
+        .calibrate(Calibration::AnomalyRate(0.1), frames)
+        .unwrap();
     let dir = std::env::temp_dir().join(format!("cae-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("model.oddae");
-    model.save(&path).unwrap();
-    let again = FrameAutoencoder::load(&path, fast_cpu()).unwrap();
+    let path = dir.join("detector.json");
+    pipeline.save(&path).unwrap();
+    let registry = conv_autoencoder::register(Registry::new());
+    let again = FramePipeline::load(&path, &registry).unwrap();
+    assert_eq!(again.threshold(), pipeline.threshold());
     assert_eq!(
-        again.score_frames(frames).unwrap(),
-        model.score_frames(frames).unwrap()
+        again.decide(frames).unwrap(),
+        pipeline.decide(frames).unwrap()
     );
+    let model: &FrameAutoencoder = again.detector_as().unwrap();
+    let on = FrameAutoencoder::load_on(&path, Backend::Ndarray);
+    assert!(
+        on.is_err(),
+        "a frame pipeline file is not a bare model file"
+    );
+    model.save(dir.join("model.json")).unwrap();
+    let ndarray = FrameAutoencoder::load_on(dir.join("model.json"), Backend::Ndarray).unwrap();
+    assert_eq!(ndarray.backend(), Backend::Ndarray);
+    let (a, b) = (
+        ndarray.score_frames(frames).unwrap(),
+        model.score_frames(frames).unwrap(),
+    );
+    for (x, y) in a.iter().zip(&b) {
+        assert!((x - y).abs() <= 1e-4 * y.abs(), "{x} vs {y}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The committed file of oddframe 0.1 (`tests/fixtures/make_model_schema1.rs`).
+fn schema1() -> (Vec<u8>, serde_json::Value) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+    let bytes = std::fs::read(format!("{dir}model_schema1.oddae")).unwrap();
+    let expected = std::fs::read_to_string(format!("{dir}model_schema1.json")).unwrap();
+    (bytes, serde_json::from_str(&expected).unwrap())
+}
+
+/// The synthetic frames the schema-1 fixture was scored on.
+fn fixture_frames() -> Vec<Frame> {
+    (0..8u32)
+        .map(|i| {
+            let img = GrayImage::from_fn(16, 16, |x, y| {
+                [((x * 9 + y * 5 + i * 17) % 256) as u8].into()
+            });
+            Frame::luma(
+                img,
+                u64::from(i),
+                std::time::Duration::from_millis(u64::from(i) * 40),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn files_of_0_1_still_load_and_score_as_they_did() {
+    let (bytes, expected) = schema1();
+    let want: Vec<f64> = serde_json::from_value(expected["scores"].clone()).unwrap();
+    // through Persist (the threshold is dropped) and with it
+    let model = FrameAutoencoder::from_json(&bytes).unwrap();
+    let (again, threshold) = conv_autoencoder::persist::read_legacy(bytes.as_slice()).unwrap();
+    assert_eq!(
+        threshold.unwrap().value(),
+        expected["threshold"].as_f64().unwrap()
+    );
+    for m in [&model, &again] {
+        // 0.1 scored on ndarray; the default backend is flex
+        let got = m.score_frames(&fixture_frames()).unwrap();
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g - w).abs() <= 1e-5 * w.abs(), "{g} vs {w}");
+        }
+    }
 }
 
 #[test]
 fn corrupt_model_files_are_clear_errors() {
-    let model = FrameAutoencoder::new(Architecture::stream(), Backend::Cpu, 5).unwrap();
-    let mut good = Vec::new();
-    model.to_writer(&mut good).unwrap();
+    let (good, _) = schema1();
     let header_len = u32::from_le_bytes(good[8..12].try_into().unwrap()) as usize;
     let data_start = 12 + header_len;
     let mut cases: Vec<(&str, Vec<u8>)> = vec![
@@ -195,18 +262,47 @@ fn corrupt_model_files_are_clear_errors() {
         v.extend_from_slice(&good[data_start..]);
         cases.push((what, v));
     }
+    // the JSON envelope of schema 2, edited
+    let model = FrameAutoencoder::from_json(&good).unwrap();
+    let env: serde_json::Value = serde_json::from_slice(&model.to_json().unwrap()).unwrap();
+    type Edit = fn(&mut serde_json::Value);
+    let edits: Vec<(&str, Edit)> = vec![
+        ("checksum", |v| {
+            v["model"]["checksum"] = serde_json::json!(1)
+        }),
+        ("values", |v| v["model"]["values"] = serde_json::json!(3)),
+        ("data", |v| v["model"]["data"] = serde_json::json!("AAAA")),
+        ("not base64", |v| {
+            v["model"]["data"] = serde_json::json!("@@@@")
+        }),
+        ("tensor shape", |v| {
+            v["model"]["tensors"][0]["shape"][0] = serde_json::json!(7)
+        }),
+        ("channels", |v| {
+            v["model"]["architecture"]["channels"] = serde_json::json!(2)
+        }),
+        ("schema 3", |v| v["schema"] = serde_json::json!(3)),
+        ("schema 1 as JSON", |v| v["schema"] = serde_json::json!(1)),
+    ];
+    for (what, edit) in edits {
+        let mut v = env.clone();
+        edit(&mut v);
+        cases.push((what, serde_json::to_vec(&v).unwrap()));
+    }
     for (what, bytes) in cases {
-        match FrameAutoencoder::from_reader(bytes.as_slice(), Backend::Cpu) {
-            Err(AeError::InvalidModel(msg)) => assert!(!msg.is_empty(), "{what}"),
-            other => panic!("{what}: expected InvalidModel, got {:?}", other.map(|_| ())),
+        match FrameAutoencoder::from_json(&bytes) {
+            Err(oddframe::Error::InvalidFile { reason, .. }) => {
+                assert!(!reason.is_empty(), "{what}")
+            }
+            other => panic!("{what}: expected InvalidFile, got {:?}", other.map(|_| ())),
         }
     }
-    assert!(FrameAutoencoder::from_reader(good.as_slice(), Backend::Cpu).is_ok());
+    assert!(FrameAutoencoder::from_json(&good).is_ok());
 }
 
 #[test]
 fn bad_input_is_a_clear_error() {
-    let mut model = light();
+    let model = fit(quick(1), &vtest()[..16]);
     let small = Frame::luma(GrayImage::new(32, 64), 0, Default::default());
     let err = model
         .score_frames(&[vtest()[0].clone(), small.clone()])
@@ -217,64 +313,31 @@ fn bad_input_is_a_clear_error() {
     );
     assert!(err.to_string().contains("32x64x1"), "{err}");
     assert!(model.score_frames(&[]).is_err());
-    assert!(model.fit(&[], &quick(1), |_| {}).is_err());
-    assert!(model.fit(&[small], &quick(1), |_| {}).is_err());
+    let params = quick(1).check().unwrap();
+    assert!(params.fit(&[]).is_err());
+    assert!(params.fit(&[small]).is_err());
+    let err = quick(1)
+        .validation_split(0.5)
+        .check()
+        .unwrap()
+        .fit(&vtest()[..1])
+        .unwrap_err();
+    assert!(matches!(err, AeError::InvalidConfig(_)), "{err}");
     for bad in [
-        TrainConfig {
-            learning_rate: f64::NAN,
-            ..quick(1)
-        },
-        TrainConfig {
-            learning_rate: -1.0,
-            ..quick(1)
-        },
-        TrainConfig {
-            epochs: 0,
-            ..quick(1)
-        },
-        TrainConfig {
-            batch_size: 0,
-            ..quick(1)
-        },
-        TrainConfig {
-            validation_split: 1.0,
-            ..quick(1)
-        },
-        TrainConfig {
-            patience: Some(0),
-            ..quick(1)
-        },
+        quick(1).learning_rate(f64::NAN),
+        quick(1).learning_rate(-1.0),
+        quick(1).epochs(0),
+        quick(1).batch_size(0),
+        quick(1).validation_split(1.0),
+        quick(1).patience(Some(0)),
+        quick(1).normalization(Normalization {
+            mean: 0.0,
+            std: 0.0,
+        }),
     ] {
-        let err = model.fit(&vtest()[..4], &bad, |_| {}).unwrap_err();
+        let err = bad.check().unwrap_err();
         assert!(matches!(err, AeError::InvalidConfig(_)), "{err}");
     }
-    assert!(model.detect(&vtest()[..1]).is_err(), "no threshold yet");
-    assert!(
-        FrameAutoencoder::new(Architecture::light(), Backend::Cpu, 0)
-            .unwrap()
-            .with_normalization(Normalization {
-                mean: 0.0,
-                std: 0.0
-            })
-            .is_err()
-    );
-    // the Detector view: wrong width and NaN pixels
-    let x = ndarray::Array2::<f32>::zeros((1, 10));
-    assert!(model.score(x.view()).is_err());
-    let mut x = ndarray::Array2::<f32>::zeros((1, 4096));
-    x[[0, 7]] = f32::NAN;
-    assert!(model.score(x.view()).is_err());
-}
-
-#[test]
-fn detector_rows_score_like_frames() {
-    let model = light();
-    let frames = &vtest()[..3];
-    let rows =
-        ndarray::Array2::from_shape_fn((3, 4096), |(i, j)| f32::from(frames[i].as_bytes()[j]));
-    let a = model.score(rows.view()).unwrap();
-    let b = model.score_frames(frames).unwrap();
-    for (x, y) in a.iter().zip(&b) {
-        assert!((f64::from(*x) - y).abs() <= 1e-6 * y.abs() + 1e-9);
-    }
+    // a frame pipeline without a threshold cannot decide
+    assert!(FramePipeline::new(model).decide(&vtest()[..1]).is_err());
 }

@@ -10,17 +10,18 @@
 mod common;
 
 use common::{fast_cpu, vtest};
-use conv_autoencoder::{Architecture, Backend, FrameAutoencoder, TrainConfig};
+use conv_autoencoder::{Architecture, AutoencoderParams, Backend, FrameAutoencoder};
+use oddframe::{ParamGuard, Persist};
 
 const REL: f64 = 1e-4;
 
 fn backends() -> Vec<Backend> {
-    let mut v = vec![Backend::Cpu];
+    let mut v = vec![Backend::Ndarray];
     if cfg!(feature = "flex") {
         v.push(Backend::Flex);
     }
     if cfg!(feature = "wgpu") {
-        v.push(Backend::Gpu);
+        v.push(Backend::Wgpu);
     }
     v
 }
@@ -39,40 +40,44 @@ fn assert_close(a: &[f64], b: &[f64], what: &str) {
 fn features_compile_in_their_backends() {
     assert_eq!(Backend::Flex.device().is_ok(), cfg!(feature = "flex"));
     if !cfg!(feature = "wgpu") {
-        assert!(Backend::Gpu.device().is_err());
+        assert!(Backend::Wgpu.device().is_err());
     }
 }
 
 #[test]
-fn same_seed_gives_the_same_scores_on_every_backend() {
-    let frames = &vtest()[..16];
-    let reference = FrameAutoencoder::new(Architecture::light(), Backend::Cpu, 9)
-        .unwrap()
-        .score_frames(frames)
-        .unwrap();
-    for b in backends() {
-        let m = FrameAutoencoder::new(Architecture::light(), b, 9).unwrap();
-        assert_close(&reference, &m.score_frames(frames).unwrap(), b.name());
-    }
+fn the_default_backend_is_the_fastest_cpu_backend_compiled_in() {
+    let want = if cfg!(feature = "flex") {
+        Backend::Flex
+    } else {
+        Backend::Ndarray
+    };
+    assert_eq!(Backend::default(), want);
+    assert_eq!("cpu".parse::<Backend>().unwrap(), want);
+    assert_eq!("gpu".parse::<Backend>().unwrap(), Backend::Wgpu);
+    assert!("tpu".parse::<Backend>().is_err());
 }
 
 #[test]
 fn a_model_trained_on_one_backend_scores_the_same_on_the_others() {
     let frames = &vtest()[..48];
-    let mut model = FrameAutoencoder::new(Architecture::light(), fast_cpu(), 4).unwrap();
-    let config = TrainConfig {
-        epochs: 3,
-        batch_size: 16,
-        validation_split: 0.0,
-        patience: None,
-        ..TrainConfig::default()
-    };
-    model.fit(frames, &config, |_| {}).unwrap();
+    let model = AutoencoderParams::new(Architecture::light())
+        .backend(fast_cpu())
+        .init_seed(4)
+        .epochs(3)
+        .batch_size(16)
+        .validation_split(0.0)
+        .patience(None)
+        .check()
+        .unwrap()
+        .fit(frames)
+        .unwrap();
     let expected = model.score_frames(&frames[..16]).unwrap();
-    let mut bytes = Vec::new();
-    model.to_writer(&mut bytes).unwrap();
+    let bytes = model.to_json().unwrap();
     for b in backends() {
-        let loaded = FrameAutoencoder::from_reader(bytes.as_slice(), b).unwrap();
+        let loaded = FrameAutoencoder::from_json(&bytes)
+            .unwrap()
+            .to_backend(b)
+            .unwrap();
         assert_eq!(loaded.backend(), b);
         assert_close(
             &expected,
@@ -92,16 +97,17 @@ fn a_model_trained_on_one_backend_scores_the_same_on_the_others() {
 #[test]
 fn training_on_the_gpu_backend_reduces_the_loss() {
     let frames = &vtest()[..32];
-    let mut model = FrameAutoencoder::new(Architecture::stream(), Backend::Gpu, 2).unwrap();
-    let config = TrainConfig {
-        epochs: 4,
-        batch_size: 8,
-        learning_rate: 3e-3,
-        validation_split: 0.0,
-        patience: None,
-        ..TrainConfig::default()
-    };
-    let report = model.fit(frames, &config, |_| {}).unwrap();
+    let params = AutoencoderParams::new(Architecture::stream())
+        .backend(Backend::Wgpu)
+        .init_seed(2)
+        .epochs(4)
+        .batch_size(8)
+        .learning_rate(3e-3)
+        .validation_split(0.0)
+        .patience(None)
+        .check()
+        .unwrap();
+    let (_, report) = params.fit_with(frames, |_| {}).unwrap();
     let first = report.epochs[0].train_loss;
     let last = report.epochs[3].train_loss;
     assert!(last < 0.8 * first, "{first} -> {last}");

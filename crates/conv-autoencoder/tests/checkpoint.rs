@@ -11,22 +11,24 @@ use std::path::PathBuf;
 
 use common::{fast_cpu, vtest};
 use conv_autoencoder::{
-    AeError, Architecture, FrameAutoencoder, Progress, TrainConfig, TrainReport,
+    AeError, Architecture, AutoencoderParams, AutoencoderValidParams, Progress, TrainReport,
 };
+use oddframe::{ParamGuard, Persist};
 
-fn config(epochs: usize) -> TrainConfig {
-    TrainConfig {
-        epochs,
-        batch_size: 8,
-        validation_split: 0.25,
-        patience: None,
-        seed: 2,
-        ..TrainConfig::default()
-    }
+/// The light network, `epochs` epochs, initial weights from `init`.
+fn params(epochs: usize, init: u64) -> AutoencoderParams {
+    AutoencoderParams::new(Architecture::light())
+        .backend(fast_cpu())
+        .init_seed(init)
+        .epochs(epochs)
+        .batch_size(8)
+        .validation_split(0.25)
+        .patience(None)
+        .seed(2)
 }
 
-fn model(seed: u64) -> FrameAutoencoder {
-    FrameAutoencoder::new(Architecture::light(), fast_cpu(), seed).unwrap()
+fn config(epochs: usize) -> AutoencoderValidParams {
+    params(epochs, 1).check().unwrap()
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -48,21 +50,19 @@ fn outcome(r: &TrainReport) -> (Vec<(usize, f64, Option<f64>)>, usize) {
 #[test]
 fn resumed_training_ends_as_an_uninterrupted_run() {
     let frames = &vtest()[..40];
-    let mut whole = model(1);
-    let expected = whole.fit(frames, &config(4), |_| {}).unwrap();
+    let (whole, expected) = config(4).fit_with(frames, |_| {}).unwrap();
 
     let path = scratch("resume");
-    let mut first = model(1);
-    first
-        .fit_with_checkpoint(frames, &config(2), &path, |_| {})
+    config(2)
+        .fit_with_checkpoint(frames, &path, |_| {})
         .unwrap();
     assert!(path.exists());
-    // a new process would start from a fresh model: the checkpoint's
-    // weights replace whatever it has
-    let mut resumed = model(77);
+    // other initial weights: the checkpoint's weights replace them
     let mut epochs_run = Vec::new();
-    let report = resumed
-        .fit_with_checkpoint(frames, &config(4), &path, |p| {
+    let (resumed, report) = params(4, 77)
+        .check()
+        .unwrap()
+        .fit_with_checkpoint(frames, &path, |p| {
             if let Progress::Epoch(e) = p {
                 epochs_run.push(e.epoch)
             }
@@ -76,10 +76,11 @@ fn resumed_training_ends_as_an_uninterrupted_run() {
     );
 
     // a finished run resumes to the same model without training
-    let mut again = model(5);
     let mut batches = 0;
-    let report = again
-        .fit_with_checkpoint(frames, &config(4), &path, |_| batches += 1)
+    let (again, report) = params(4, 5)
+        .check()
+        .unwrap()
+        .fit_with_checkpoint(frames, &path, |_| batches += 1)
         .unwrap();
     assert_eq!(batches, 0);
     assert_eq!(outcome(&report), outcome(&expected));
@@ -94,28 +95,31 @@ fn resumed_training_ends_as_an_uninterrupted_run() {
 fn checkpoints_of_other_runs_and_damaged_ones_are_refused() {
     let frames = &vtest()[..40];
     let path = scratch("refuse");
-    model(1)
-        .fit_with_checkpoint(frames, &config(2), &path, |_| {})
+    config(2)
+        .fit_with_checkpoint(frames, &path, |_| {})
         .unwrap();
     let good = std::fs::read(&path).unwrap();
-    let invalid = |frames: &[oddframe::Frame], cfg: &TrainConfig, what: &str| match model(1)
-        .fit_with_checkpoint(frames, cfg, &path, |_| {})
+    let invalid = |frames: &[oddframe::Frame], cfg: &AutoencoderValidParams, what: &str| match cfg
+        .fit_with_checkpoint(frames, &path, |_| {})
     {
         Err(AeError::InvalidModel(msg)) => eprintln!("{what}: {msg}"),
         other => panic!("{what}: expected InvalidModel, got {:?}", other.map(|_| ())),
     };
     invalid(&vtest()[1..41], &config(4), "other frames");
-    let other_rate = TrainConfig {
-        learning_rate: 0.01,
-        ..config(4)
-    };
-    invalid(frames, &other_rate, "other learning rate");
-    let mut light = FrameAutoencoder::new(Architecture::stream(), fast_cpu(), 1).unwrap();
-    match light.fit_with_checkpoint(frames, &config(4), &path, |_| {}) {
+    invalid(
+        frames,
+        &params(4, 1).learning_rate(0.01).check().unwrap(),
+        "other learning rate",
+    );
+    let stream = params(4, 1)
+        .architecture(Architecture::stream())
+        .check()
+        .unwrap();
+    match stream.fit_with_checkpoint(frames, &path, |_| {}) {
         Err(AeError::InvalidModel(_)) => {}
         other => panic!("other architecture: {:?}", other.map(|_| ())),
     }
-    match model(1).fit_with_checkpoint(frames, &config(1), &path, |_| {}) {
+    match config(1).fit_with_checkpoint(frames, &path, |_| {}) {
         Err(AeError::InvalidConfig(msg)) => assert!(msg.contains("2 epochs"), "{msg}"),
         other => panic!("fewer epochs than done: {:?}", other.map(|_| ())),
     }
@@ -127,11 +131,10 @@ fn checkpoints_of_other_runs_and_damaged_ones_are_refused() {
             v[12 + header_len + 1000] ^= 0x10;
             v
         }),
-        ("a model file", {
-            let mut v = Vec::new();
-            model(1).to_writer(&mut v).unwrap();
-            v
-        }),
+        (
+            "a model file",
+            config(1).fit(&frames[..8]).unwrap().to_json().unwrap(),
+        ),
         ("empty", Vec::new()),
     ];
     for (what, bytes) in damaged {

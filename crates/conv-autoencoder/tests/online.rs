@@ -1,17 +1,16 @@
-//! The online per-stream autoencoder and the multi-source monitor on real
-//! frames (see `common`), with a constructed anomaly: a bright 32x32 square
-//! pasted onto a street frame (synthetic, so the truth is known).
+//! The online per-stream autoencoder inside the core's streaming layer, on
+//! real frames (see `common`), with a constructed anomaly: a bright 32x32
+//! square pasted onto a street frame (synthetic, so the truth is known).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 mod common;
 
 use common::{fast_cpu, vtest};
-use conv_autoencoder::{
-    AeError, Backend, OnlineAutoencoder, OnlineConfig, StreamDecision, StreamMonitor,
-};
+use conv_autoencoder::{AeError, OnlineAutoencoder, OnlineParams};
 use oddframe::image::GrayImage;
-use oddframe::{Detector, Frame, FrameBuffer, IncrementalDetector};
+use oddframe::streaming::{Monitor, StreamingConfig, StreamingDetector, ThresholdPolicy};
+use oddframe::{Frame, FrameBuffer, ParamGuard, Persist};
 
 fn with_square(f: &Frame) -> Frame {
     let FrameBuffer::Luma(img) = f.buffer() else {
@@ -26,44 +25,89 @@ fn with_square(f: &Frame) -> Frame {
     Frame::luma(img, f.index(), f.timestamp())
 }
 
-fn config() -> OnlineConfig {
-    OnlineConfig {
-        window: 32,
-        batch_size: 8,
+fn params() -> OnlineParams {
+    OnlineParams::new()
+        .window(32)
+        .batch_size(8)
+        .learning_rate(2e-3)
+        .backend(fast_cpu())
+}
+
+/// k-sigma over an EWMA (k 5, alpha 0.05, 20 frames of warm-up),
+/// update-if-normal: the streaming monitor's defaults.
+fn stream_config() -> StreamingConfig {
+    StreamingConfig::new().threshold(ThresholdPolicy::Ewma {
+        alpha: 0.05,
+        k: 5.0,
         warmup: 20,
-        learning_rate: 2e-3,
-        ..OnlineConfig::default()
-    }
+    })
+}
+
+fn stream() -> StreamingDetector<Frame, OnlineAutoencoder> {
+    StreamingDetector::new(
+        params().check().unwrap().build().unwrap(),
+        stream_config(),
+        &[],
+    )
+    .unwrap()
 }
 
 #[test]
 fn flags_a_pasted_square_and_few_normal_frames() {
     let frames = vtest();
-    let mut model = OnlineAutoencoder::new(config(), fast_cpu()).unwrap();
+    let mut s = stream();
     let mut normal_flags = 0;
     let mut normal_after_warmup = 0;
     let mut odd = Vec::new();
     for (i, f) in frames.iter().enumerate().take(140) {
         let anomalous = i >= 60 && i % 20 == 0;
         let input = if anomalous { with_square(f) } else { f.clone() };
-        let d: StreamDecision = model.process(&input).unwrap();
-        assert!(d.decision.score.is_finite());
+        let learned_before = s.counts().learned;
+        let d = s.process(&input).unwrap();
+        assert!(d.score.is_finite());
         if anomalous {
-            odd.push(d);
+            odd.push((d, s.counts().learned > learned_before));
         } else if i >= 20 {
             normal_after_warmup += 1;
-            normal_flags += usize::from(d.decision.is_anomaly);
+            normal_flags += usize::from(d.is_anomaly);
         }
     }
     assert!(
-        odd.iter().all(|d| d.decision.is_anomaly && !d.learned),
+        odd.iter().all(|(d, learned)| d.is_anomaly && !learned),
         "{odd:?}"
     );
     assert!(
         normal_flags * 20 <= normal_after_warmup,
         "{normal_flags} of {normal_after_warmup} normal frames flagged"
     );
-    assert_eq!(model.window_len(), 32);
+    assert_eq!(s.model().window_len(), 32);
+}
+
+#[test]
+fn a_restored_stream_decides_every_later_frame_as_the_uninterrupted_one() {
+    let frames = &vtest()[..70];
+    let mut whole = stream();
+    let mut first = whole.clone();
+    let expected: Vec<_> = frames.iter().map(|f| whole.process(f).unwrap()).collect();
+    for f in &frames[..40] {
+        first.process(f).unwrap();
+    }
+    let bytes = first.to_json().unwrap();
+    drop(first);
+    let mut restored = StreamingDetector::<Frame, OnlineAutoencoder>::from_json(&bytes).unwrap();
+    for (i, f) in frames[40..].iter().enumerate() {
+        assert_eq!(
+            restored.process(f).unwrap(),
+            expected[40 + i],
+            "frame {}",
+            40 + i
+        );
+    }
+    assert_eq!(restored.counts(), whole.counts());
+    // a restored stream says so when a frame is the wrong size
+    let small = Frame::luma(GrayImage::new(8, 8), 0, Default::default());
+    let e = restored.process(&small).unwrap_err();
+    assert!(e.to_string().contains("8x8x1"), "{e}");
 }
 
 #[test]
@@ -83,25 +127,23 @@ fn the_monitor_serves_sources_independently_and_concurrently() {
             )
         })
         .collect();
-    let mut monitor = StreamMonitor::new(config(), fast_cpu(), 2).unwrap();
-    let mut batch = Vec::new();
+    let mut monitor = Monitor::new(stream(), 2).unwrap();
+    let mut batch: Vec<(&str, &Frame)> = Vec::new();
     for (a, b) in frames.iter().zip(&flipped) {
-        batch.push(("a", a.clone()));
-        batch.push(("b", b.clone()));
+        batch.push(("a", a));
+        batch.push(("b", b));
     }
-    let out: Vec<StreamDecision> = monitor
-        .process_batch(batch)
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    // each source's results equal a standalone model fed only that source
-    let mut alone = OnlineAutoencoder::new(config(), fast_cpu()).unwrap();
+    let out = monitor.process_batch(&batch).unwrap();
+    // each source's results equal a standalone stream fed only that source
+    let mut alone = stream();
     for (i, f) in flipped.iter().enumerate() {
-        let d = alone.process(f).unwrap();
-        assert_eq!(d, out[2 * i + 1], "frame {i} of source b");
+        assert_eq!(
+            alone.process(f).unwrap(),
+            out[2 * i + 1],
+            "frame {i} of source b"
+        );
     }
     assert_eq!(monitor.sources(), vec!["a", "b"]);
-    assert!(monitor.memory_bytes() >= 2 * 32 * 4096 * 4);
     let err = monitor.process("c", &frames[0]).unwrap_err();
     assert!(err.to_string().contains("max_sources"), "{err}");
     assert!(monitor.remove("a").is_some());
@@ -111,49 +153,23 @@ fn the_monitor_serves_sources_independently_and_concurrently() {
 #[test]
 fn bad_settings_and_frames_are_clear_errors() {
     for bad in [
-        OnlineConfig {
-            learning_rate: f64::NAN,
-            ..config()
-        },
-        OnlineConfig {
-            window: 0,
-            ..config()
-        },
-        OnlineConfig {
-            batch_size: 64,
-            ..config()
-        },
-        OnlineConfig {
-            k: -1.0,
-            ..config()
-        },
-        OnlineConfig {
-            alpha: 0.0,
-            ..config()
-        },
-        OnlineConfig {
-            steps_per_frame: 0,
-            ..config()
-        },
+        params().learning_rate(f64::NAN),
+        params().window(0),
+        params().batch_size(64),
+        params().steps_per_frame(0),
     ] {
-        let err = OnlineAutoencoder::new(bad, Backend::Cpu).unwrap_err();
-        assert!(
-            matches!(err, AeError::InvalidConfig(_) | AeError::Core(_)),
-            "{err}"
-        );
+        let err = bad.check().unwrap_err();
+        assert!(matches!(err, AeError::InvalidConfig(_)), "{err}");
     }
-    assert!(StreamMonitor::new(config(), Backend::Cpu, 0).is_err());
-    let mut model = OnlineAutoencoder::new(config(), Backend::Cpu).unwrap();
+    let mut s = stream();
     let small = Frame::luma(GrayImage::new(8, 8), 0, Default::default());
-    assert!(matches!(
-        model.process(&small),
-        Err(AeError::FrameShape { .. })
-    ));
-    let mut row = ndarray::Array1::<f32>::zeros(4096);
-    row[3] = f32::INFINITY;
-    assert!(model.update(row.view()).is_err());
-    assert!(model
-        .score(ndarray::Array2::<f32>::zeros((1, 5)).view())
-        .is_err());
-    assert_eq!(model.window_len(), 0, "nothing was learned from bad input");
+    assert!(s.process(&small).is_err());
+    assert_eq!(
+        s.model().window_len(),
+        0,
+        "nothing was learned from bad input"
+    );
+    assert_eq!(s.counts().seen, 0);
+    let p = params().check().unwrap();
+    assert!(p.memory_bytes() >= 32 * 4096 * 4);
 }

@@ -5,6 +5,7 @@ pub mod error;
 pub mod eval;
 pub mod float;
 pub mod frame;
+pub mod frame_pipeline;
 pub mod math;
 pub mod metrics;
 pub mod param_guard;
@@ -19,6 +20,7 @@ pub mod validate;
 pub use error::{Error, Result};
 pub use float::Float;
 pub use frame::{Frame, FrameBuffer};
+pub use frame_pipeline::FramePipeline;
 pub use param_guard::ParamGuard;
 #[cfg(feature = "serde")]
 pub use persist::Persist;
@@ -26,7 +28,10 @@ pub use persist::Persist;
 pub use pipeline::Registry;
 pub use pipeline::{Pipeline, PipelineParams};
 pub use threshold::{Calibration, Decision, Preset, StreamingThreshold, Threshold};
-pub use traits::{Detector, FeatureExtractor, Fit, IncrementalDetector, Scorer, Transformer};
+pub use traits::{
+    Detector, FeatureExtractor, Fit, FitFrames, FrameDetector, IncrementalDetector, Scorer,
+    Transformer,
+};
 
 // Re-exported so that downstream crates use the same versions in their APIs.
 pub use image;

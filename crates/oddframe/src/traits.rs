@@ -217,6 +217,77 @@ impl<F: Float, T: Transformer<F> + ?Sized> Transformer<F> for Box<T> {
     }
 }
 
+/// A fitted model of normal *frames*: the one interface through which a
+/// service, a monitor, an event detector or an evaluation harness takes any
+/// frame model — a convolutional autoencoder, or a feature extractor
+/// followed by a scaler and a one-class detector
+/// ([`crate::frame_pipeline::ExtractorPipeline`]).
+///
+/// `score_frames` takes consecutive frames of one source, in order, and
+/// returns one score per frame, **higher = more anomalous**. Models with
+/// temporal features (motion) start afresh at the first frame of each call.
+///
+/// ```
+/// use oddframe::{Frame, FrameDetector, Result};
+///
+/// /// Distance of the mean brightness from mid-grey.
+/// struct Exposure;
+/// impl FrameDetector for Exposure {
+///     fn score_frames(&self, frames: &[Frame]) -> Result<Vec<f64>> {
+///         Ok(frames.iter().map(|f| {
+///             let b = f.as_bytes();
+///             (b.iter().map(|&v| f64::from(v)).sum::<f64>() / b.len().max(1) as f64 - 128.0).abs()
+///         }).collect())
+///     }
+/// }
+/// let dark = Frame::luma(image::GrayImage::new(4, 4), 0, Default::default());
+/// let model: Box<dyn FrameDetector> = Box::new(Exposure);
+/// assert_eq!(model.score_frames(&[dark])?, [128.0]);
+/// # Ok::<(), oddframe::Error>(())
+/// ```
+pub trait FrameDetector: Send + Sync {
+    /// Scores consecutive frames of one source; one score per frame.
+    ///
+    /// # Errors
+    /// [`Error::Empty`] for no frames; a frame the model cannot take (its
+    /// size or channels) is an error naming its index.
+    fn score_frames(&self, frames: &[crate::Frame]) -> Result<Vec<f64>>;
+
+    /// The model's saved form (feature `serde`); see [`Detector::envelope`].
+    ///
+    /// # Errors
+    /// [`Error::NotPersistable`] by default.
+    #[cfg(feature = "serde")]
+    fn envelope(&self) -> Result<Envelope> {
+        Err(not_persistable(std::any::type_name::<Self>()))
+    }
+}
+
+impl<D: FrameDetector + ?Sized> FrameDetector for Box<D> {
+    fn score_frames(&self, frames: &[crate::Frame]) -> Result<Vec<f64>> {
+        (**self).score_frames(frames)
+    }
+    #[cfg(feature = "serde")]
+    fn envelope(&self) -> Result<Envelope> {
+        (**self).envelope()
+    }
+}
+
+/// Checked parameters that fit a frame model on normal frames (the frame
+/// counterpart of [`Fit`]).
+pub trait FitFrames: Send + Sync {
+    /// The fitted model.
+    type Model: FrameDetector;
+    /// The error of fitting.
+    type Error: std::error::Error + Into<Error>;
+
+    /// Fits a model on consecutive normal frames.
+    ///
+    /// # Errors
+    /// No frames, frames the model cannot take, or a failed fit.
+    fn fit_frames(&self, frames: &[crate::Frame]) -> std::result::Result<Self::Model, Self::Error>;
+}
+
 /// A detector that keeps learning: `update` adds one more normal sample.
 ///
 /// Policies such as "learn only what looks normal" and periodic refits are

@@ -5,6 +5,7 @@ pub mod embed;
 #[cfg(feature = "ffmpeg")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ffmpeg")))]
 pub mod ffmpeg;
+pub mod open;
 pub mod preprocess;
 pub mod qoe;
 pub mod quality;
@@ -14,16 +15,20 @@ mod source;
 pub mod ucsd;
 pub mod y4m;
 
-/// Registers this crate's saved formats (`oddframe.qoe-transform`) in an
-/// [`oddframe::Registry`] (feature `serde`).
+/// Registers this crate's saved formats in an [`oddframe::Registry`]
+/// (feature `serde`): the QoE transform (`oddframe.qoe-transform`) and the
+/// frame embedding's settings (`oddframe.embedding`).
 ///
 /// ```
-/// let registry = video_features::register(oddframe::Registry::<f64>::new());
+/// let registry = video_features::register(oddframe::Registry::new());
 /// assert!(registry.formats().contains(&"oddframe.qoe-transform"));
+/// assert!(registry.formats().contains(&"oddframe.embedding"));
 /// ```
 #[cfg(feature = "serde")]
-pub fn register<F: oddframe::Float>(registry: oddframe::Registry<F>) -> oddframe::Registry<F> {
-    registry.transformer::<qoe::QoeTransform>()
+pub fn register(registry: oddframe::Registry<f64>) -> oddframe::Registry<f64> {
+    registry
+        .transformer::<qoe::QoeTransform>()
+        .extractor::<embed::EmbeddingSpec>()
 }
 
 pub(crate) use source::frame_time;

@@ -3,35 +3,16 @@
 //! `[0, 1]`.
 
 use image::imageops::{self, FilterType};
-use image::{GenericImageView, GrayImage, RgbImage};
+use image::GenericImageView;
 use ndarray::{Array4, ArrayViewMut3};
 use oddframe::{Frame, FrameBuffer};
 
 use crate::SourceError;
 
-/// BT.601 luma of an RGB image, rounded (halves up): `0.299 R + 0.587 G +
-/// 0.114 B`, computed exactly in integers.
-/// (The `image` crate's own grey conversion uses the BT.709 weights.)
-///
-/// ```
-/// use video_features::preprocess::bt601_luma;
-/// let rgb = image::RgbImage::from_pixel(1, 1, image::Rgb([255, 0, 0]));
-/// assert_eq!(bt601_luma(&rgb).get_pixel(0, 0).0, [76]);
-/// ```
-pub fn bt601_luma(rgb: &RgbImage) -> GrayImage {
-    let data = rgb
-        .as_raw()
-        .chunks_exact(3)
-        .map(|p| {
-            // exact integer arithmetic on the decimal weights, rounding
-            // halves up; at most 255 000 + 500, so it never overflows u32
-            let y = 299 * u32::from(p[0]) + 587 * u32::from(p[1]) + 114 * u32::from(p[2]);
-            ((y + 500) / 1000) as u8
-        })
-        .collect();
-    GrayImage::from_raw(rgb.width(), rgb.height(), data)
-        .unwrap_or_else(|| GrayImage::new(rgb.width(), rgb.height()))
-}
+/// BT.601 luma of an RGB image, rounded (the core's
+/// [`oddframe::frame::bt601_luma`], re-exported where the other frame steps
+/// are).
+pub use oddframe::frame::bt601_luma;
 
 /// A region of interest in pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,6 +251,7 @@ fn fill_chw(bytes: &[u8], c: usize, slot: &mut ArrayViewMut3<'_, f32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::{GrayImage, RgbImage};
     use std::time::Duration;
 
     #[test]

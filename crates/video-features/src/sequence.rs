@@ -145,7 +145,12 @@ impl Iterator for ImageSequence {
         self.next += 1;
         let t = frame_time(index, self.frame_rate);
         Some(self.decode(&path).map(|img| match self.output {
-            PixelFormat::Luma => Frame::luma(img.into_luma8(), index, t),
+            // grey files as they are; colour ones by BT.601 (the `image`
+            // crate's own conversion uses the BT.709 weights)
+            PixelFormat::Luma => match img {
+                image::DynamicImage::ImageLuma8(g) => Frame::luma(g, index, t),
+                other => Frame::luma(oddframe::frame::bt601_luma(&other.into_rgb8()), index, t),
+            },
             PixelFormat::Rgb => Frame::rgb(img.into_rgb8(), index, t),
         }))
     }
@@ -224,5 +229,23 @@ mod tests {
         );
         assert_eq!(natural_cmp("001.tif", "1.tif"), Ordering::Less); // ties by text
         assert_eq!(natural_cmp("Test009", "Test010"), Ordering::Less);
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)] // test code
+    fn colour_images_become_bt601_grey() {
+        let dir = std::env::temp_dir().join(format!("oddframe-seq-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // saturated colours, where BT.601 and BT.709 differ most
+        let rgb = image::RgbImage::from_fn(3, 1, |x, _| match x {
+            0 => image::Rgb([255, 0, 0]),
+            1 => image::Rgb([0, 255, 0]),
+            _ => image::Rgb([0, 0, 255]),
+        });
+        rgb.save(dir.join("0.png")).unwrap();
+        let mut seq = ImageSequence::open(&dir).unwrap();
+        let grey = seq.next().unwrap().unwrap();
+        assert_eq!(grey.as_bytes(), [76, 150, 29]);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -141,8 +141,12 @@ fn carphone_quality_through_ffmpeg_matches_ffmpegs_filters() {
         worst_psnr = worst_psnr.max((q[0] - psnr[i][0]).abs());
         worst_ssim = worst_ssim.max((q[1] - ssim[i][0]).abs());
     }
+    println!("worst |PSNR - ffmpeg| {worst_psnr:.4} dB, worst |SSIM - ffmpeg| {worst_ssim:.2e}");
+    // ffmpeg prints PSNR with two decimals; SSIM measured 1.5e-5 apart on
+    // this path (the grey planes through the ffmpeg source, against the
+    // filter's own decode)
     assert!(worst_psnr <= 0.01, "PSNR off by {worst_psnr} dB");
-    assert!(worst_ssim <= 0.002, "SSIM off by {worst_ssim}");
+    assert!(worst_ssim <= 5e-5, "SSIM off by {worst_ssim}");
 }
 
 #[test]

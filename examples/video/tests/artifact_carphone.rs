@@ -6,15 +6,13 @@
 //! one on at least 95 % of the 7-frame windows.
 
 use artifact_scorer::{ArtifactScorer, WindowReport};
-use oddframe_examples_video::{open, testdata, OpenOptions};
+use oddframe_examples_video::testdata;
+use video_features::open::{open, OpenOptions};
 use video_features::PixelFormat;
 
 fn windows(name: &str) -> Vec<WindowReport> {
-    let o = OpenOptions {
-        format: PixelFormat::Rgb,
-        ..OpenOptions::default()
-    };
-    let opened = open(&testdata(name), o).unwrap();
+    let o = OpenOptions::new().format(PixelFormat::Rgb);
+    let opened = open(testdata(name), o).unwrap();
     ArtifactScorer::new()
         .windows(opened.frames, name)
         .collect::<Result<_, _>>()

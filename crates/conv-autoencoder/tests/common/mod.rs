@@ -32,9 +32,5 @@ pub fn vtest() -> &'static [Frame] {
 /// The fastest CPU backend compiled in: flex with the `flex` feature
 /// (tens of times faster to train than ndarray), else ndarray.
 pub fn fast_cpu() -> Backend {
-    if Backend::Flex.device().is_ok() {
-        Backend::Flex
-    } else {
-        Backend::Cpu
-    }
+    Backend::cpu()
 }

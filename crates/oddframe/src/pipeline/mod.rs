@@ -13,7 +13,7 @@
 
 mod params;
 #[cfg(feature = "serde")]
-mod registry;
+pub(crate) mod registry;
 
 use std::any::Any;
 

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::{Model, Pipeline, Step};
+use crate::frame_pipeline::{ExtractorSpec, FrameModel};
 use crate::persist::{write_atomic, Envelope, Persist};
 use crate::{Detector, Error, Float, Result, Threshold, Transformer};
 
@@ -24,6 +25,8 @@ struct Body {
 type StepLoader<F> = fn(Envelope, &Registry<F>) -> Result<Box<dyn Step<F>>>;
 type ModelLoader<F> = fn(Envelope, &Registry<F>) -> Result<Box<dyn Model<F>>>;
 type Upgrade = fn(Envelope) -> Result<Envelope>;
+pub(crate) type FrameLoader = fn(Envelope, &Registry<f64>) -> Result<Box<dyn FrameModel>>;
+pub(crate) type ExtractorLoader = fn(Envelope) -> Result<Box<dyn ExtractorSpec>>;
 
 fn load_step<F: Float, T: Transformer<F> + Persist + 'static>(
     env: Envelope,
@@ -90,6 +93,10 @@ pub struct Registry<F: Float> {
     transformers: BTreeMap<&'static str, StepLoader<F>>,
     detectors: BTreeMap<&'static str, ModelLoader<F>>,
     upgrades: BTreeMap<&'static str, Upgrade>,
+    /// Frame detectors and extractors (filled in `Registry<f64>` only:
+    /// frame models score in `f64`).
+    pub(crate) frame_detectors: BTreeMap<&'static str, FrameLoader>,
+    pub(crate) extractors: BTreeMap<&'static str, ExtractorLoader>,
 }
 
 impl<F: Float> std::fmt::Debug for Registry<F> {
@@ -101,6 +108,11 @@ impl<F: Float> std::fmt::Debug for Registry<F> {
             )
             .field("detectors", &self.detectors.keys().collect::<Vec<_>>())
             .field("upgrades", &self.upgrades.keys().collect::<Vec<_>>())
+            .field(
+                "frame_detectors",
+                &self.frame_detectors.keys().collect::<Vec<_>>(),
+            )
+            .field("extractors", &self.extractors.keys().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -116,15 +128,20 @@ impl<F: Float> Default for Registry<F> {
 const MAX_UPGRADES: usize = 8;
 
 impl<F: Float> Registry<F> {
-    /// A registry that knows nested pipelines and thresholds only.
+    /// A registry that knows nested pipelines, thresholds and (in
+    /// `Registry<f64>`) frame and extractor pipelines only.
     pub fn new() -> Self {
         let mut detectors: BTreeMap<&'static str, ModelLoader<F>> = BTreeMap::new();
         detectors.insert(Pipeline::<F>::FORMAT, load_nested::<F>);
-        Self {
+        let mut registry = Self {
             transformers: BTreeMap::new(),
             detectors,
             upgrades: BTreeMap::new(),
-        }
+            frame_detectors: BTreeMap::new(),
+            extractors: BTreeMap::new(),
+        };
+        crate::frame_pipeline::register_builtin(&mut registry);
+        registry
     }
 
     /// Knows transformers of type `T` (by [`Persist::FORMAT`]).
@@ -149,17 +166,19 @@ impl<F: Float> Registry<F> {
         self
     }
 
-    /// Every format this registry loads, transformers then detectors then
-    /// upgraded ones.
+    /// Every format this registry loads: transformers, detectors, upgraded
+    /// formats, frame detectors, extractors.
     pub fn formats(&self) -> Vec<&'static str> {
         let t = self.transformers.keys();
         t.chain(self.detectors.keys())
             .chain(self.upgrades.keys())
+            .chain(self.frame_detectors.keys())
+            .chain(self.extractors.keys())
             .copied()
             .collect()
     }
 
-    fn upgraded(&self, mut env: Envelope) -> Result<Envelope> {
+    pub(crate) fn upgraded(&self, mut env: Envelope) -> Result<Envelope> {
         for _ in 0..MAX_UPGRADES {
             match self.upgrades.get(env.format()) {
                 Some(up) => env = up(env)?,
@@ -243,7 +262,7 @@ impl<F: Float> Registry<F> {
     }
 }
 
-fn unknown(format: &str, kind: &str) -> Error {
+pub(crate) fn unknown(format: &str, kind: &str) -> Error {
     Error::NotPersistable {
         what: format!("{kind} format {format:?}"),
         reason: "no loader is registered for it (Registry::transformer / Registry::detector)",

@@ -47,6 +47,7 @@
 mod color;
 mod gradient;
 mod motion;
+mod spec;
 
 use std::borrow::Cow;
 
@@ -56,6 +57,7 @@ use oddframe::{Error, FeatureExtractor, Frame, FrameBuffer, Result};
 pub use color::ColorHistogram;
 pub use gradient::GradientHistogram;
 pub use motion::MotionEnergy;
+pub use spec::{EmbeddingPart, EmbeddingSpec};
 
 use crate::preprocess::bt601_luma;
 use crate::SourceError;
