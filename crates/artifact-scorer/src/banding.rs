@@ -34,7 +34,7 @@
 //! smooth plateaus separated by steps and reads as banding too: the two
 //! artifacts overlap by nature.
 
-use oddframe::Result;
+use crate::Result;
 
 use crate::{Luma, Measurement};
 
@@ -70,7 +70,7 @@ pub struct Banding {
 /// let m = |i| banding::measure(&Luma::from_frame(&Frame::luma(i, 0, Default::default()))?);
 /// let (smooth, banded) = (m(ramp)?, m(bands)?);
 /// assert!(smooth.overall.severity < 0.1 && banded.overall.severity > 0.5);
-/// # Ok::<(), oddframe::Error>(())
+/// # Ok::<(), artifact_scorer::ArtifactError>(())
 /// ```
 ///
 /// # Errors

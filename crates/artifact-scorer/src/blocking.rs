@@ -16,7 +16,7 @@
 //! (1: no grid); severity maps it linearly from [`RATIO_CLEAN`] (0) to
 //! [`RATIO_SEVERE`] (1).
 
-use oddframe::Result;
+use crate::Result;
 
 use crate::{Luma, Measurement};
 
@@ -65,7 +65,7 @@ pub struct Blocking {
 /// let b = blocking::measure(&Luma::from_frame(&Frame::luma(img, 0, Default::default()))?)?;
 /// assert_eq!((b.columns.period, b.rows.period), (8, 8));
 /// assert!(b.overall.severity > 0.9);
-/// # Ok::<(), oddframe::Error>(())
+/// # Ok::<(), artifact_scorer::ArtifactError>(())
 /// ```
 ///
 /// # Errors

@@ -13,7 +13,7 @@
 //! measurement is the largest `b` of the eight; severity maps it linearly from
 //! [`BLUR_CLEAN`] (0) to [`BLUR_SEVERE`] (1).
 
-use oddframe::Result;
+use crate::Result;
 
 use crate::{Luma, Measurement};
 
@@ -58,7 +58,7 @@ pub struct Blur {
 /// let soft = oddframe::image::imageops::blur(&sharp, 3.0);
 /// let m = |i| blur::measure(&Luma::from_frame(&Frame::luma(i, 0, Default::default()))?);
 /// assert!(m(soft)?.overall.raw > m(sharp)?.overall.raw + 0.2);
-/// # Ok::<(), oddframe::Error>(())
+/// # Ok::<(), artifact_scorer::ArtifactError>(())
 /// ```
 ///
 /// # Errors

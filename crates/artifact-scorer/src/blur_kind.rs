@@ -35,8 +35,8 @@
 use crate::blur::Blur;
 use crate::filter::median;
 use crate::spectrum::{power_cepstrum, tile_side};
+use crate::Result;
 use crate::{Luma, Measurement};
-use oddframe::Result;
 
 /// Side of the tiles whose spectra are averaged (pixels).
 pub const TILE: usize = 128;
@@ -104,7 +104,7 @@ pub struct BlurKind {
 /// assert_eq!((peak.radius, peak.angle_degrees), (11, 2.5));
 /// assert_eq!(kind.motion_share, 1.0);
 /// assert_eq!((kind.motion.severity, kind.defocus.severity), (blur.overall.severity, 0.0));
-/// # Ok::<(), oddframe::Error>(())
+/// # Ok::<(), artifact_scorer::ArtifactError>(())
 /// ```
 ///
 /// # Errors

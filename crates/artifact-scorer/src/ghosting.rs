@@ -37,7 +37,9 @@
 //! frames too small for the transforms read 0. Motion blur leaves negative
 //! cepstral peaks, not positive ones, and does not read as a ghost.
 
-use oddframe::{Error, Result};
+use oddframe::Error;
+
+use crate::Result;
 
 use crate::filter::median;
 use crate::spectrum::{phase_correlation, power_cepstrum, tile_side};
@@ -97,7 +99,7 @@ pub struct Ghosting {
 /// assert_eq!(ghosted.motion, Some((6, 0)));
 /// assert!(clean.overall.raw < 0.04, "{clean:?}");
 /// assert!((ghosted.overall.raw - 0.3).abs() < 0.08, "{ghosted:?}");
-/// # Ok::<(), oddframe::Error>(())
+/// # Ok::<(), artifact_scorer::ArtifactError>(())
 /// ```
 ///
 /// # Errors
@@ -108,7 +110,8 @@ pub fn measure(previous: &Luma, current: &Luma) -> Result<Ghosting> {
             what: "frame pixels in a pair",
             expected: previous.width() * previous.height(),
             found: current.width() * current.height(),
-        });
+        }
+        .into());
     }
     let none = Ghosting {
         overall: Measurement::new(0.0, 0.0),

@@ -18,7 +18,9 @@
 use std::time::Duration;
 
 use oddframe::threshold::quantile;
-use oddframe::{Error, Frame, Result};
+use oddframe::{Error, Frame};
+
+use crate::Result;
 
 use crate::{Luma, Measurement};
 
@@ -67,7 +69,7 @@ pub struct Judder {
 /// let frames: Vec<Frame> = [0, 2, 4, 4, 6, 8, 10].iter().zip(0..).map(|(&x, k)| at(x, k)).collect();
 /// let j = judder::measure(&frames)?;
 /// assert_eq!((j.held, j.dropped, j.transitions), (1, 0, 6));
-/// # Ok::<(), oddframe::Error>(())
+/// # Ok::<(), artifact_scorer::ArtifactError>(())
 /// ```
 ///
 /// # Errors
@@ -132,7 +134,8 @@ fn mean_abs_diff(a: &Luma, b: &Luma) -> Result<f64> {
             what: "frame pixels in a window",
             expected: a.width() * a.height(),
             found: b.width() * b.height(),
-        });
+        }
+        .into());
     }
     let w = a.width();
     let (pa, pb) = (a.as_slice(), b.as_slice());

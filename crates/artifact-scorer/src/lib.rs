@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod banding;
 pub mod blocking;
 pub mod blur;
 pub mod blur_kind;
+mod error;
 mod filter;
 pub mod ghosting;
 pub mod judder;
@@ -17,6 +19,7 @@ pub mod saturation;
 mod scorer;
 mod spectrum;
 
+pub use error::{ArtifactError, Result};
 pub use luma::Luma;
 pub use measure::Measurement;
 pub use report::{Artifact, Band, FrameReport, PerArtifact, WindowReport};

@@ -1,6 +1,8 @@
 //! [`Luma`]: the BT.601 luma plane the detectors measure.
 
-use oddframe::{Error, Frame, Result};
+use oddframe::{Error, Frame};
+
+use crate::Result;
 
 /// A luma plane in 8-bit units (`0.0..=255.0`), row by row.
 ///
@@ -12,7 +14,7 @@ use oddframe::{Error, Frame, Result};
 /// let y = Luma::from_frame(&frame)?;
 /// assert_eq!((y.width(), y.height()), (4, 2));
 /// assert!((y.get(3, 1) - 0.299 * 255.0).abs() < 1e-3);
-/// # Ok::<(), oddframe::Error>(())
+/// # Ok::<(), artifact_scorer::ArtifactError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Luma {
@@ -34,11 +36,9 @@ impl Luma {
             1 => bytes.iter().map(|&v| f32::from(v)).collect(),
             3 => oddframe::frame::bt601_luma_f32(bytes),
             c => {
-                return Err(Error::invalid_parameter(
-                    "frame channels",
-                    c,
-                    "1 (grey) or 3 (RGB)",
-                ))
+                return Err(
+                    Error::invalid_parameter("frame channels", c, "1 (grey) or 3 (RGB)").into(),
+                )
             }
         };
         Ok(Self {
@@ -55,7 +55,7 @@ impl Luma {
             return Ok(());
         }
         let size = format!("{}x{}", self.width, self.height);
-        Err(Error::invalid_parameter("frame size", size, allowed))
+        Err(Error::invalid_parameter("frame size", size, allowed).into())
     }
 
     /// Width in pixels.

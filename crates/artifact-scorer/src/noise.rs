@@ -27,8 +27,8 @@
 //! reads a little below the true sigma on pure noise). The raw measurement
 //! is that sigma in 8-bit units; severity maps it linearly from [`SIGMA_CLEAN`] (0) to [`SIGMA_SEVERE`] (1).
 
+use crate::Result;
 use oddframe::threshold::quantile;
-use oddframe::Result;
 
 use crate::filter::{kth_smallest, window};
 use crate::{Luma, Measurement};
@@ -74,7 +74,7 @@ pub struct Noise {
 /// let n = noise::measure(&Luma::from_frame(&Frame::luma(img, 0, Default::default()))?)?;
 /// assert!(n.impulse.raw > 0.015 && n.impulse.severity > 0.5);
 /// assert!(n.gaussian.severity < 0.05);
-/// # Ok::<(), oddframe::Error>(())
+/// # Ok::<(), artifact_scorer::ArtifactError>(())
 /// ```
 ///
 /// # Errors

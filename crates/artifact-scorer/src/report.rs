@@ -232,6 +232,7 @@ pub fn aqs(quality: f64, severities: &PerArtifact) -> f64 {
 
 /// The report on one frame.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FrameReport {
     /// The frame's index in its source.
     pub index: u64,
@@ -257,6 +258,7 @@ pub struct FrameReport {
 
 /// The report on a window of consecutive frames.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct WindowReport {
     /// Where the frames came from (empty when not given).
     pub source: String,
@@ -314,14 +316,14 @@ pub const CSV_COLUMNS: [&str; 16] = [
 /// let mut out = Vec::new();
 /// write_csv(&mut out, &[])?;
 /// assert_eq!(out, format!("{}\n", CSV_COLUMNS.join(",")).into_bytes());
-/// # Ok::<(), std::io::Error>(())
+/// # Ok::<(), artifact_scorer::ArtifactError>(())
 /// ```
 ///
 /// # Errors
-/// The writer's I/O errors.
-pub fn write_csv<W: Write>(out: W, reports: &[WindowReport]) -> std::io::Result<()> {
+/// [`crate::ArtifactError::Io`] for the writer's errors.
+pub fn write_csv<W: Write>(out: W, reports: &[WindowReport]) -> crate::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(CSV_COLUMNS)?;
+    w.write_record(CSV_COLUMNS).map_err(std::io::Error::from)?;
     for r in reports {
         let mut row = vec![
             r.source.clone(),
@@ -332,9 +334,10 @@ pub fn write_csv<W: Write>(out: W, reports: &[WindowReport]) -> std::io::Result<
             format!("{:.4}", r.quality),
         ];
         row.extend(r.severities.iter().map(|(_, s)| format!("{s:.4}")));
-        w.write_record(&row)?;
+        w.write_record(&row).map_err(std::io::Error::from)?;
     }
-    w.flush()
+    w.flush()?;
+    Ok(())
 }
 
 #[cfg(test)]

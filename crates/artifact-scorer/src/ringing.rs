@@ -27,7 +27,7 @@
 
 use std::ops::RangeInclusive;
 
-use oddframe::Result;
+use crate::Result;
 
 use crate::filter::{median3x3, sobel_row};
 use crate::{Luma, Measurement};
@@ -72,7 +72,7 @@ pub struct Ringing {
 /// let ringy = ringing::measure(&plane(&halo)?)?;
 /// assert_eq!(clean.overall.raw, 0.0);
 /// assert!(ringy.overall.raw > 0.4 && ringy.overall.severity == 1.0);
-/// # Ok::<(), oddframe::Error>(())
+/// # Ok::<(), artifact_scorer::ArtifactError>(())
 /// ```
 ///
 /// # Errors

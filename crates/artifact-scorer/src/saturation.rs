@@ -12,7 +12,9 @@
 //! frame, is reported alongside as context: it rises with a boost too, but
 //! also with honestly colourful scenes, so it is not the severity.
 
-use oddframe::{Error, Frame, Result};
+use oddframe::{Error, Frame};
+
+use crate::Result;
 
 use crate::filter::{greater, lesser};
 use crate::Measurement;
@@ -47,7 +49,7 @@ pub struct Saturation {
 /// let m = |i| saturation::measure(&Frame::rgb(i, 0, Default::default()));
 /// assert_eq!(m(muted)?.over_saturated.severity, 0.0);
 /// assert!(m(loud)?.over_saturated.severity > 0.99);
-/// # Ok::<(), oddframe::Error>(())
+/// # Ok::<(), artifact_scorer::ArtifactError>(())
 /// ```
 ///
 /// # Errors
@@ -55,7 +57,7 @@ pub struct Saturation {
 pub fn measure(frame: &Frame) -> Result<Saturation> {
     let (w, h) = (frame.width() as usize, frame.height() as usize);
     if w == 0 || h == 0 {
-        return Err(Error::Empty { what: "frame" });
+        return Err(Error::Empty { what: "frame" }.into());
     }
     if frame.channels() != 3 {
         return Ok(Saturation {

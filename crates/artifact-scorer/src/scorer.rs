@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use oddframe::{Error, Frame, Result, Scorer};
+use oddframe::{Error, Frame, Scorer};
+
+use crate::Result;
 
 use crate::niqe::{NiqeModel, PATCH};
 use crate::report::{aqs, Artifact, Band, FrameReport, PerArtifact, WindowReport};
@@ -35,7 +37,7 @@ pub const MAX_WINDOW: usize = 1_000;
 /// let window = scorer.score(&frames[..])?;
 /// assert!((0.0..=1.0).contains(&one.aqs) && window.frames.len() == 3);
 /// println!("AQS {:.2} ({}), worst: {:?}", window.aqs, window.band, window.severities.top(1));
-/// # Ok::<(), oddframe::Error>(())
+/// # Ok::<(), artifact_scorer::ArtifactError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct ArtifactScorer {
@@ -71,11 +73,7 @@ impl ArtifactScorer {
     /// [`Error::InvalidParameter`] unless `1 <= frames <= MAX_WINDOW`.
     pub fn with_window(mut self, frames: usize) -> Result<Self> {
         if !(1..=MAX_WINDOW).contains(&frames) {
-            return Err(Error::invalid_parameter(
-                "window",
-                frames,
-                "1 to 1000 frames",
-            ));
+            return Err(Error::invalid_parameter("window", frames, "1 to 1000 frames").into());
         }
         self.window = frames;
         Ok(self)
@@ -203,7 +201,7 @@ impl Scorer<Frame> for ArtifactScorer {
     /// # Errors
     /// [`Error::InvalidParameter`] for a frame smaller than 96x96 pixels or
     /// of a layout other than grey or RGB.
-    fn score(&self, frame: &Frame) -> Result<FrameReport> {
+    fn score(&self, frame: &Frame) -> oddframe::Result<FrameReport> {
         Ok(self.analyse(frame)?.report)
     }
 }
@@ -215,12 +213,12 @@ impl Scorer<[Frame]> for ArtifactScorer {
     /// [`Error::Empty`] for no frames; [`Error::DimensionMismatch`] when
     /// they differ in size; [`Error::InvalidParameter`] for a timestamp that
     /// goes backwards, and as for a single frame.
-    fn score(&self, frames: &[Frame]) -> Result<WindowReport> {
+    fn score(&self, frames: &[Frame]) -> oddframe::Result<WindowReport> {
         let analysed = frames
             .iter()
             .map(|f| self.analyse(f))
             .collect::<Result<Vec<_>>>()?;
-        self.combine(analysed, String::new())
+        Ok(self.combine(analysed, String::new())?)
     }
 }
 
@@ -269,8 +267,8 @@ where
 }
 
 impl<I> Windows<'_, I> {
-    fn fail(&mut self, e: Error) -> Option<Result<WindowReport>> {
+    fn fail(&mut self, e: impl Into<crate::ArtifactError>) -> Option<Result<WindowReport>> {
         self.done = true;
-        Some(Err(e))
+        Some(Err(e.into()))
     }
 }

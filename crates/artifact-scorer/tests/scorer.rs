@@ -63,7 +63,8 @@ fn a_source_error_ends_the_stream_after_it_is_reported() {
     assert!(out[0].is_ok());
     let err = out[1].as_ref().unwrap_err();
     assert!(
-        matches!(err, Error::Model(_)) && err.to_string().contains("decoder gave up"),
+        matches!(err, artifact_scorer::ArtifactError::Core(Error::Model(_)))
+            && err.to_string().contains("decoder gave up"),
         "{err}"
     );
 }

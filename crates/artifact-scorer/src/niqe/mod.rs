@@ -37,7 +37,9 @@
 mod stats;
 
 use nalgebra::{DMatrix, DVector};
-use oddframe::{Error, Result};
+use oddframe::Error;
+
+use crate::Result;
 
 use crate::Luma;
 use stats::{aggd_from, ggd_from, ColumnMoments};
@@ -107,7 +109,8 @@ impl NiqeModel {
         if rows.len() < 2 {
             return Err(Error::Empty {
                 what: "patches with structure in the NIQE fitting images",
-            });
+            }
+            .into());
         }
         let (mean, cov) = mean_covariance(&rows);
         let n = rows.len() as f64;
@@ -164,7 +167,7 @@ impl NiqeModel {
     /// let (a, b) = (m(clean)?, m(noisy)?);
     /// assert_eq!(a.patches, 4);
     /// assert!(b.distance > a.distance && b.quality < a.quality);
-    /// # Ok::<(), oddframe::Error>(())
+    /// # Ok::<(), artifact_scorer::ArtifactError>(())
     /// ```
     ///
     /// # Errors
@@ -195,7 +198,8 @@ impl NiqeModel {
                     "NIQE covariance",
                     "singular",
                     "positive definite",
-                ))
+                )
+                .into())
             }
         };
         Ok(Niqe {
