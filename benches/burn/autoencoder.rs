@@ -14,11 +14,11 @@ use oddframe::Frame;
 use oddframe::ParamGuard;
 use video_features::y4m::Y4mReader;
 
-/// 64 grey 64x64 frames: 16 crops from each frame of the bundled 160x120 Y4M of vtest.
+/// 64 grey 64x64 frames: 16 crops from each of the 4 frames of the bundled 160x120 Y4M of vtest.
 fn frames() -> Vec<Frame> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../testdata/video/vtest_160x120_mono.y4m"
+        "/../../testdata/video/vtest_160x120_420.y4m"
     );
     let file = std::fs::File::open(path).expect("bundled test video");
     let mut reader = Y4mReader::new(std::io::BufReader::new(file)).expect("a Y4M file");

@@ -16,13 +16,13 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut emitted = 0usize;
     for chunk in rest.chunks_exact(33) {
-        let s = QoeSample {
-            time: f64_at(chunk, 0),
-            duration: f64_at(chunk, 1),
-            quality: f64_at(chunk, 2),
-            bitrate_kbps: f64_at(chunk, 3),
-            stalled: chunk[32] & 1 == 1,
-        };
+        let s = QoeSample::new(
+            f64_at(chunk, 0),
+            f64_at(chunk, 1),
+            f64_at(chunk, 2),
+            f64_at(chunk, 3),
+            chunk[32] & 1 == 1,
+        );
         if let Ok(out) = w.push(&s) {
             for f in out {
                 assert_eq!(f.len(), 6);

@@ -34,6 +34,7 @@ impl Downsample {
 /// One encoder stage: a convolution to `channels`, optional batch norm, ReLU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Stage {
     /// Output channels (filters) of the stage's convolution.
     pub channels: usize,
@@ -98,6 +99,7 @@ pub enum OutputActivation {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Architecture {
     /// Input height in pixels.
     pub height: usize,

@@ -84,6 +84,7 @@ pub enum Calibration {
 /// A decision for one score.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Decision {
     /// The score (higher = more anomalous).
     pub score: f64,

@@ -19,6 +19,7 @@ pub const FEATURE_NAMES: [&str; 6] = [
 /// `[time, time + duration)` seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct QoeSample {
     /// Start of the interval, in seconds from the start of the session.
     pub time: f64,
@@ -34,6 +35,17 @@ pub struct QoeSample {
 }
 
 impl QoeSample {
+    /// A sample of `duration` seconds from `time`.
+    pub fn new(time: f64, duration: f64, quality: f64, bitrate_kbps: f64, stalled: bool) -> Self {
+        Self {
+            time,
+            duration,
+            quality,
+            bitrate_kbps,
+            stalled,
+        }
+    }
+
     /// The sample for second `second` of per-second telemetry.
     pub fn per_second(second: u32, quality: f64, bitrate_kbps: f64, stalled: bool) -> Self {
         Self {

@@ -1,0 +1,1 @@
+//! Benchmarks only: run `cargo bench --bench autoencoder` from the workspace root.
