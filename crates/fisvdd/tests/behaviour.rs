@@ -127,18 +127,27 @@ fn an_unreachable_fraction_falls_back_to_the_largest_seen() {
 }
 
 #[test]
-fn f32_models_work() {
-    let x = cloud().mapv(|v| v as f32);
-    let m = FisvddParams::new()
-        .sigma(1.0)
-        .check()
-        .unwrap()
-        .fit(x.view())
-        .unwrap();
-    let s = m
-        .score(array![[0.0f32, 0.0, 0.0], [40.0, 40.0, 40.0]].view())
-        .unwrap();
-    assert!(s[0] < s[1]);
+fn f32_models_agree_with_f64_models() {
+    let params = FisvddParams::new().sigma(1.0).check().unwrap();
+    let m64 = params.fit(cloud().view()).unwrap();
+    let m32 = params.fit(cloud().mapv(|v| v as f32).view()).unwrap();
+    // the same support vectors, and scores within single-precision rounding
+    assert_eq!(m32.n_sv(), m64.n_sv());
+    let probe = array![
+        [0.0, 0.0, 0.0],
+        [0.5, -0.3, 0.2],
+        [2.0, 1.0, -1.0],
+        [40.0, 40.0, 40.0]
+    ];
+    let s64 = m64.score(probe.view()).unwrap();
+    let s32 = m32.score(probe.mapv(|v| v as f32).view()).unwrap();
+    for (a, b) in s32.iter().zip(&s64) {
+        assert!(
+            (f64::from(*a) - b).abs() <= 1e-4 * m64.boundary(),
+            "{a} vs {b}"
+        );
+    }
+    assert!(s32[0] < s32[3]);
 }
 
 #[test]

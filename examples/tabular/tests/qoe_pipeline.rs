@@ -85,17 +85,32 @@ fn the_one_class_svm_pipeline_saves_and_reproduces_its_figures() {
 }
 
 #[test]
-fn reproduces_the_original_system_at_its_sigma() {
+fn reproduces_the_numpy_reference_at_the_original_sigma() {
     // the original learned the training windows once, in file order, from
-    // the first window, with sigma 2.081761: 49 support vectors, AUC 0.730
+    // the first window, with sigma 2.081761; tests/fixtures/fisvdd_reference.py
+    // (NumPy, written from the paper) gives 49 support vectors and AUC 0.730
+    let reference: Value =
+        serde_json::from_str(include_str!("fixtures/fisvdd_reference.json")).unwrap();
     let (xtr, xte, y) = split();
     let s = Settings {
-        bandwidth: Bandwidth::Fixed(2.081761),
+        bandwidth: Bandwidth::Fixed(reference["sigma"].as_f64().unwrap()),
         ..Settings::default()
     };
-    let r = evaluate(&fit(&s, Kind::Fisvdd, &xtr), xte.view(), &y).unwrap();
-    assert_eq!(r.n_sv, 49);
-    assert!((r.auc - 0.730).abs() <= 5e-4, "AUC {}", r.auc);
+    let p = fit(&s, Kind::Fisvdd, &xtr);
+    let r = evaluate(&p, xte.view(), &y).unwrap();
+    assert_eq!(r.n_sv as u64, reference["n_sv"].as_u64().unwrap());
+    let want_auc = reference["auc"].as_f64().unwrap();
+    assert!(
+        (r.auc - want_auc).abs() <= 1e-9,
+        "AUC {} vs {want_auc}",
+        r.auc
+    );
+    let boundary = p.detector_as::<Fisvdd<f64>>().unwrap().boundary();
+    let want_l = reference["boundary"].as_f64().unwrap();
+    assert!(
+        (boundary - want_l).abs() <= 1e-9 * want_l,
+        "L {boundary} vs {want_l}"
+    );
 }
 
 #[test]
