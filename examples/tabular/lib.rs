@@ -21,6 +21,21 @@ use video_features::qoe::{ColumnTransform, CsvTable, QoeTransform, FEATURE_NAMES
 /// Any error of the experiment, with its message.
 pub type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
 
+/// A one-class SVM gamma on the command line: `scale`, `auto` or a number.
+///
+/// # Errors
+/// When `v` is none of these.
+pub fn parse_gamma(v: &str) -> Result<Gamma, String> {
+    match v {
+        "scale" => Ok(Gamma::Scale),
+        "auto" => Ok(Gamma::Auto),
+        n => n
+            .parse()
+            .map(Gamma::Value)
+            .map_err(|_| format!("{n:?} is not scale, auto or a number")),
+    }
+}
+
 /// Which detector ends the pipeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]

@@ -12,104 +12,71 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Instant;
 
+use clap::Parser;
 use ndarray::Array2;
 use ocsvm_scaler::{Gamma, OcsvmParams, StandardScaler};
 use oddframe::ParamGuard;
+use oddframe_examples_common::{peak_memory_mib, print_json_line, testdata};
+use oddframe_examples_tabular::{parse_gamma, AnyResult};
+use serde::Serialize;
 use video_features::qoe::CsvTable;
 
-type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
-
-const HELP: &str = "\
-usage: ocsvm [--train FILE --test FILE | --synthetic NxD] [options]
-
-  --train FILE       numeric CSV with a header row: the normal training rows
-                     (default testdata/qoe/live_nflx_ii_train.csv)
-  --test FILE        CSV holding (at least) the training columns, matched by name
-                     (default testdata/qoe/live_nflx_ii_test.csv)
-  --synthetic NxD    instead of files: N(0, 1) training data of N rows and D
-                     columns, and --test-rows rows to score
-  --test-rows M      rows scored with --synthetic (default 10000)
-  --nu X             nu in (0, 1] (default 0.1)
-  --gamma G          scale | auto | a number > 0 (default scale)
-  --scale            put a StandardScaler in front of the SVM
-  --cache-mb M       kernel cache in MiB (default 200)
-  --out FILE         write one decision value per test row (header: decision)
-";
-
-struct Options {
+/// Fit a one-class SVM on normal rows of a numeric CSV table and score others.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Numeric CSV with a header row: the normal training rows.
+    #[arg(long, value_name = "FILE", default_value_os_t = testdata("qoe/live_nflx_ii_train.csv"))]
     train: PathBuf,
+    /// CSV holding (at least) the training columns, matched by name.
+    #[arg(long, value_name = "FILE", default_value_os_t = testdata("qoe/live_nflx_ii_test.csv"))]
     test: PathBuf,
+    /// Instead of files: N(0, 1) training data of N rows and D columns, and
+    /// --test-rows rows to score.
+    #[arg(long, value_name = "NxD", value_parser = parse_shape, conflicts_with_all = ["train", "test"])]
     synthetic: Option<(usize, usize)>,
+    /// Rows scored with --synthetic.
+    #[arg(long, value_name = "M", default_value_t = 10_000)]
     test_rows: usize,
+    /// nu in (0, 1].
+    #[arg(long, default_value_t = 0.1)]
     nu: f64,
+    /// scale, auto, or a number > 0.
+    #[arg(long, default_value = "scale", value_parser = parse_gamma)]
     gamma: Gamma,
+    /// Put a StandardScaler in front of the SVM.
+    #[arg(long)]
     scale: bool,
+    /// Kernel cache in MiB.
+    #[arg(long, value_name = "M", default_value_t = 200)]
     cache_mb: usize,
+    /// Write one decision value per test row (header: decision).
+    #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
 }
 
-fn testdata(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/qoe")
-        .join(name)
+/// The closing JSON line.
+#[derive(Serialize)]
+struct Summary {
+    n_sv: usize,
+    rho: f64,
+    fit_s: f64,
+    score_s: f64,
+    iterations: u64,
+    n_train: usize,
+    n_test: usize,
+    n_features: usize,
+    gamma: f64,
+    outliers: usize,
 }
 
-fn parse_args() -> AnyResult<Options> {
-    let mut o = Options {
-        train: testdata("live_nflx_ii_train.csv"),
-        test: testdata("live_nflx_ii_test.csv"),
-        synthetic: None,
-        test_rows: 10_000,
-        nu: 0.1,
-        gamma: Gamma::Scale,
-        scale: false,
-        cache_mb: 200,
-        out: None,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        match flag.as_str() {
-            "--help" | "-h" => {
-                print!("{HELP}");
-                std::process::exit(0);
-            }
-            "--scale" => {
-                o.scale = true;
-                continue;
-            }
-            _ => {}
-        }
-        let value = args
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value (see --help)"))?;
-        match flag.as_str() {
-            "--train" => o.train = value.into(),
-            "--test" => o.test = value.into(),
-            "--synthetic" => o.synthetic = Some(parse_shape(&value)?),
-            "--test-rows" => o.test_rows = value.parse()?,
-            "--nu" => o.nu = value.parse()?,
-            "--gamma" => {
-                o.gamma = match value.as_str() {
-                    "scale" => Gamma::Scale,
-                    "auto" => Gamma::Auto,
-                    v => Gamma::Value(v.parse()?),
-                }
-            }
-            "--cache-mb" => o.cache_mb = value.parse()?,
-            "--out" => o.out = Some(value.into()),
-            _ => return Err(format!("unknown option {flag} (see --help)").into()),
-        }
-    }
-    Ok(o)
-}
-
-fn parse_shape(v: &str) -> AnyResult<(usize, usize)> {
-    let (n, d) = v
-        .split_once('x')
-        .ok_or_else(|| format!("--synthetic {v:?}: expected NxD, e.g. 10000x512"))?;
-    Ok((n.parse()?, d.parse()?))
+fn parse_shape(v: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("{v:?}: expected NxD, e.g. 10000x512");
+    let (n, d) = v.split_once('x').ok_or_else(bad)?;
+    Ok((n.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?))
 }
 
 /// N(0, 1) samples (Box-Muller on a splitmix64 stream).
@@ -128,7 +95,7 @@ fn gaussian(n: usize, d: usize, seed: u64) -> Array2<f64> {
     })
 }
 
-fn load(o: &Options) -> AnyResult<(Array2<f64>, Array2<f64>, Vec<String>)> {
+fn load(o: &Cli) -> AnyResult<(Array2<f64>, Array2<f64>, Vec<String>)> {
     if let Some((n, d)) = o.synthetic {
         let names = (0..d).map(|j| format!("x{j}")).collect();
         return Ok((gaussian(n, d, 1), gaussian(o.test_rows, d, 2), names));
@@ -141,7 +108,7 @@ fn load(o: &Options) -> AnyResult<(Array2<f64>, Array2<f64>, Vec<String>)> {
     Ok((xtr, xte, names))
 }
 
-fn run(o: &Options) -> AnyResult<()> {
+fn run(o: &Cli) -> AnyResult<()> {
     let (xtr, xte, names) = load(o)?;
     println!(
         "train {} x {}, test {} rows, nu {}, gamma {:?}, scaler {}",
@@ -215,32 +182,35 @@ fn run(o: &Options) -> AnyResult<()> {
         w.flush()?;
         println!("wrote           {}", path.display());
     }
-    println!(
-        "{{\"n_sv\":{},\"rho\":{},\"fit_s\":{fit_s},\"score_s\":{score_s},\"iterations\":{},\
-         \"n_train\":{},\"n_test\":{},\"n_features\":{},\"gamma\":{},\"outliers\":{outliers}}}",
-        svm.support().len(),
-        svm.rho(),
-        info.iterations,
-        ztr.nrows(),
-        decision.len(),
-        ztr.ncols(),
-        svm.gamma()
-    );
+    print_json_line(&Summary {
+        n_sv: svm.support().len(),
+        rho: svm.rho(),
+        fit_s,
+        score_s,
+        iterations: info.iterations,
+        n_train: ztr.nrows(),
+        n_test: decision.len(),
+        n_features: ztr.ncols(),
+        gamma: svm.gamma(),
+        outliers,
+    })?;
     Ok(())
 }
 
-/// The process's peak resident memory (Linux `VmHWM`), in MiB.
-fn peak_memory_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
+fn main() -> ExitCode {
+    match run(&Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
-fn main() {
-    let result = parse_args().and_then(|o| run(&o));
-    if let Err(e) = result {
-        eprintln!("error: {e}");
-        std::process::exit(2);
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
     }
 }

@@ -23,7 +23,7 @@ use ocsvm_scaler::Gamma;
 use oddframe::Fit;
 use oddframe_examples_common::{print_json_line, testdata};
 use oddframe_examples_tabular::{
-    evaluate, loso, registry, score_time_us, AnyResult, Kind, Model, Settings,
+    evaluate, loso, parse_gamma, registry, score_time_us, AnyResult, Kind, Model, Settings,
 };
 use serde::Serialize;
 use video_features::qoe::{CsvTable, FEATURE_NAMES};
@@ -94,17 +94,6 @@ enum Which {
     Fisvdd,
     Ocsvm,
     Both,
-}
-
-fn parse_gamma(v: &str) -> Result<Gamma, String> {
-    match v {
-        "scale" => Ok(Gamma::Scale),
-        "auto" => Ok(Gamma::Auto),
-        n => n
-            .parse()
-            .map(Gamma::Value)
-            .map_err(|_| format!("{n:?} is not scale, auto or a number")),
-    }
 }
 
 impl Cli {

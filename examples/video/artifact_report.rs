@@ -18,64 +18,39 @@
 mod demo;
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::time::Instant;
 
 use artifact_scorer::report::write_csv;
 use artifact_scorer::{Artifact, ArtifactScorer, Band, WindowReport};
+use clap::Parser;
 use oddframe::{Frame, Scorer};
+use oddframe_examples_common::print_json_line;
 use serde::Serialize;
 use video_features::open::{open, OpenOptions};
 use video_features::PixelFormat;
-
-const HELP: &str = "\
-usage: artifact_report [INPUT...] [--window N] [--json | --csv]
-
-INPUT      an image, a directory of images, or a video (ffmpeg, .y4m);
-           none: the bundled demo (distortions applied in-process)
---window   frames per window for videos (default 7)
---json     print the reports and the summary as JSON
---csv      print one row per window: source, window_start, window_len,
-           aqs, band, quality and the ten severities
-";
 
 const IMAGE_EXTENSIONS: [&str; 7] = ["jpg", "jpeg", "png", "bmp", "tif", "tiff", "webp"];
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
 
-#[derive(Clone, Copy, PartialEq)]
-enum Output {
-    Table,
-    Json,
-    Csv,
-}
-
-struct Options {
+/// The Artifact Quality Score of images, image directories and videos.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// An image, a directory of images, or a video (anything ffmpeg reads,
+    /// .y4m); none: the bundled demo (distortions applied in-process).
     inputs: Vec<PathBuf>,
+    /// Frames per window for videos.
+    #[arg(long, value_name = "N", default_value_t = artifact_scorer::DEFAULT_WINDOW)]
     window: usize,
-    output: Output,
-}
-
-fn parse_args() -> AnyResult<Options> {
-    let mut o = Options {
-        inputs: Vec::new(),
-        window: artifact_scorer::DEFAULT_WINDOW,
-        output: Output::Table,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--window" => o.window = args.next().ok_or("--window needs a value")?.parse()?,
-            "--json" => o.output = Output::Json,
-            "--csv" => o.output = Output::Csv,
-            "-h" | "--help" => {
-                print!("{HELP}");
-                std::process::exit(0);
-            }
-            s if s.starts_with("--") => return Err(format!("unknown option {s}\n{HELP}").into()),
-            _ => o.inputs.push(a.into()),
-        }
-    }
-    Ok(o)
+    /// Print the reports and the summary as JSON.
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// Print one row per window: source, window_start, window_len, aqs,
+    /// band, quality and the ten severities.
+    #[arg(long)]
+    csv: bool,
 }
 
 fn is_image(path: &Path) -> bool {
@@ -262,7 +237,7 @@ fn print_table(reports: &[WindowReport], s: &Summary) {
     );
 }
 
-fn run(o: &Options) -> AnyResult<()> {
+fn run(o: &Cli) -> AnyResult<()> {
     let scorer = ArtifactScorer::new().with_window(o.window)?;
     let t0 = Instant::now();
     let (reports, frames) = if o.inputs.is_empty() {
@@ -271,30 +246,38 @@ fn run(o: &Options) -> AnyResult<()> {
         score_inputs(&scorer, &o.inputs)?
     };
     let summary = summarise(&reports, frames, t0.elapsed().as_secs_f64());
-    match o.output {
-        Output::Table => print_table(&reports, &summary),
-        Output::Csv => write_csv(std::io::stdout().lock(), &reports)?,
-        Output::Json => {
-            #[derive(Serialize)]
-            struct All<'a> {
-                windows: &'a [WindowReport],
-                summary: &'a Summary,
-            }
-            println!(
-                "{}",
-                serde_json::to_string(&All {
-                    windows: &reports,
-                    summary: &summary
-                })?
-            );
+    if o.csv {
+        write_csv(std::io::stdout().lock(), &reports)?;
+    } else if o.json {
+        #[derive(Serialize)]
+        struct All<'a> {
+            windows: &'a [WindowReport],
+            summary: &'a Summary,
         }
+        print_json_line(&All {
+            windows: &reports,
+            summary: &summary,
+        })?;
+    } else {
+        print_table(&reports, &summary);
     }
     Ok(())
 }
 
-fn main() {
-    if let Err(e) = parse_args().and_then(|o| run(&o)) {
-        eprintln!("error: {e}");
-        std::process::exit(2);
+fn main() -> ExitCode {
+    match run(&Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
     }
 }

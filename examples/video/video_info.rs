@@ -13,11 +13,14 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
+use clap::Parser;
 use oddframe::FeatureExtractor;
+use oddframe_examples_common::print_json_line;
 use oddframe_examples_video::{peak_memory_mib, testdata};
+use serde::Serialize;
 use video_features::ffmpeg::Ffmpeg;
 use video_features::open::{open, OpenOptions};
 use video_features::quality::FullReference;
@@ -25,57 +28,55 @@ use video_features::PixelFormat;
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
 
-const HELP: &str = "\
-usage: video_info [INPUT] [options]
-
-  INPUT            a directory of images, a .y4m file, or anything ffmpeg opens
-                   (default: testdata/video/vtest.avi)
-  --gray           decode to grey (default RGB)
-  --every-ms N     keep one frame every N milliseconds
-  --reference REF  also compute per-frame PSNR and SSIM of INPUT against REF
-  --csv FILE       with --reference: write frame, time_s, psnr, ssim per frame
-  --vs-ffmpeg      also compare decoding speed with `ffmpeg -i INPUT -f rawvideo
-                   -pix_fmt gray` to /dev/null: medians of 5 alternating runs
-                   (use with --gray to compare like with like)
-";
-
-#[derive(Default)]
-struct Options {
+/// Open a source, decode every (sampled) frame, report its size, rate and
+/// decoding speed; with a reference, per-frame PSNR and SSIM.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// A directory of images, a .y4m file, or anything ffmpeg opens
+    /// (default: the bundled testdata/video/vtest.avi).
     input: Option<PathBuf>,
+    /// Decode to grey (default RGB).
+    #[arg(long, alias = "grey")]
     gray: bool,
+    /// Keep one frame every N milliseconds.
+    #[arg(long, value_name = "N")]
     every_ms: Option<u32>,
+    /// Also compute per-frame PSNR and SSIM of INPUT against REF.
+    #[arg(long, value_name = "REF")]
     reference: Option<PathBuf>,
+    /// Write frame, time_s, psnr, ssim per frame to FILE.
+    #[arg(long, value_name = "FILE", requires = "reference")]
     csv: Option<PathBuf>,
+    /// Also compare decoding speed with `ffmpeg -i INPUT -f rawvideo -pix_fmt
+    /// gray` to /dev/null: medians of 5 alternating runs (use with --gray to
+    /// compare like with like).
+    #[arg(long)]
     vs_ffmpeg: bool,
 }
 
-fn parse_args() -> AnyResult<Options> {
-    let mut o = Options::default();
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        match a.as_str() {
-            "--gray" | "--grey" => o.gray = true,
-            "--every-ms" => o.every_ms = Some(value("--every-ms")?.parse()?),
-            "--reference" => o.reference = Some(value("--reference")?.into()),
-            "--csv" => o.csv = Some(value("--csv")?.into()),
-            "--vs-ffmpeg" => o.vs_ffmpeg = true,
-            "-h" | "--help" => {
-                print!("{HELP}");
-                std::process::exit(0);
-            }
-            s if s.starts_with("--") => return Err(format!("unknown option {s}\n{HELP}").into()),
-            _ if o.input.is_none() => o.input = Some(a.into()),
-            _ => return Err(format!("one INPUT only\n{HELP}").into()),
-        }
-    }
-    if o.csv.is_some() && o.reference.is_none() {
-        return Err("--csv needs --reference".into());
-    }
-    Ok(o)
+/// The closing JSON line.
+#[derive(Serialize)]
+struct Summary {
+    frames: u64,
+    width: u32,
+    height: u32,
+    fps: Option<f64>,
+    decode_s: f64,
+    decode_fps: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    psnr_mean: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ssim_mean: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ffmpeg_fps: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_fps: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vs_ffmpeg: Option<f64>,
 }
 
-fn run(o: &Options) -> AnyResult<()> {
+fn run(o: &Cli) -> AnyResult<()> {
     let input = o.input.clone().unwrap_or_else(|| testdata("vtest.avi"));
     let mut opts = OpenOptions::new().format(if o.gray {
         PixelFormat::Luma
@@ -125,20 +126,26 @@ fn run(o: &Options) -> AnyResult<()> {
     );
     println!("frames decoded  {frames}");
     println!("decode time     {decode_s:.3} s ({decode_fps:.1} frames/s)");
-    let mut json = format!(
-        "{{\"frames\":{frames},\"width\":{},\"height\":{},\"fps\":{},\"decode_s\":{decode_s},\
-         \"decode_fps\":{decode_fps}",
-        size.0,
-        size.1,
-        fps.map_or("null".into(), |f| f.to_string()),
-    );
+    let mut summary = Summary {
+        frames,
+        width: size.0,
+        height: size.1,
+        fps,
+        decode_s,
+        decode_fps,
+        psnr_mean: None,
+        ssim_mean: None,
+        ffmpeg_fps: None,
+        source_fps: None,
+        vs_ffmpeg: None,
+    };
     if o.reference.is_some() {
         let n = per_frame.len().max(1) as f64;
         let psnr_mean = per_frame.iter().map(|p| p.2).sum::<f64>() / n;
         let ssim_mean = per_frame.iter().map(|p| p.3).sum::<f64>() / n;
         println!("PSNR mean       {psnr_mean:.3} dB (grey or mean of R, G, B; 100 = identical)");
         println!("SSIM mean       {ssim_mean:.5}");
-        json += &format!(",\"psnr_mean\":{psnr_mean},\"ssim_mean\":{ssim_mean}");
+        (summary.psnr_mean, summary.ssim_mean) = (Some(psnr_mean), Some(ssim_mean));
         if let Some(path) = &o.csv {
             let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
             writeln!(w, "frame,time_s,psnr,ssim")?;
@@ -156,15 +163,14 @@ fn run(o: &Options) -> AnyResult<()> {
              ffmpeg to /dev/null {theirs:.1} frames/s ({:.2}x)",
             ours / theirs
         );
-        json += &format!(
-            ",\"ffmpeg_fps\":{theirs},\"source_fps\":{ours},\"vs_ffmpeg\":{}",
-            ours / theirs
-        );
+        summary.ffmpeg_fps = Some(theirs);
+        summary.source_fps = Some(ours);
+        summary.vs_ffmpeg = Some(ours / theirs);
     }
     if let Some(mib) = peak_memory_mib() {
         println!("peak memory     {mib:.1} MiB");
     }
-    println!("{json}}}");
+    print_json_line(&summary)?;
     Ok(())
 }
 
@@ -220,9 +226,20 @@ fn baseline(input: &std::path::Path) -> AnyResult<f64> {
     Ok(frames / secs)
 }
 
-fn main() {
-    if let Err(e) = parse_args().and_then(|o| run(&o)) {
-        eprintln!("error: {e}");
-        std::process::exit(2);
+fn main() -> ExitCode {
+    match run(&Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
     }
 }

@@ -1,0 +1,17 @@
+//! Every command-line example's argument definitions are consistent
+//! (clap's `debug_assert`): each example is compiled here as a module, and
+//! the `tests` module at its end runs with this test binary. (`cargo test`
+//! does not run an example's own tests, and `test = true` would stop it
+//! building the example as a program.)
+
+#[path = "../video_info.rs"]
+#[allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+mod video_info;
+
+#[path = "../embedding_ocsvm.rs"]
+#[allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+mod embedding_ocsvm;
+
+#[path = "../artifact_report.rs"]
+#[allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+mod artifact_report;
