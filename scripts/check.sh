@@ -75,27 +75,30 @@ cargo test --workspace --all-features --locked --benches --no-run
 
 step "tests, default features (the crates without burn; conv-autoencoder's default build is checked)"
 cargo test --workspace --locked \
-    --exclude conv-autoencoder --exclude oddframe-benches --exclude oddframe-examples-autoencoder
+    --exclude conv-autoencoder --exclude oddframe-benches --exclude oddframe-benches-burn --exclude oddframe-examples-autoencoder
 cargo check -p conv-autoencoder --locked
 
-step "video examples on bundled data (they need ffmpeg)"
-cargo run --locked -q -p oddframe-examples-video --example video_info -- \
-    testdata/video/carphone_distorted.12f.y4m --reference testdata/video/carphone_pristine.12f.y4m
-emb="$(mktemp -d)"
-cargo run --locked -q -p oddframe-examples-video --example embedding_ocsvm -- --quiet --min-auc 0.95 \
-    --save "$emb/detector.json" --scores-out "$emb/scores.csv"
+step "examples on bundled data (binaries built by the all-feature tests)"
+# run directly: `cargo run` with a package's default features would build
+# them (and for the autoencoder, burn) once more
+examples="$target/debug/examples"
+"$examples/video_info" testdata/video/carphone_distorted.12f.y4m \
+    --reference testdata/video/carphone_pristine.12f.y4m
+work="$(mktemp -d)"
+"$examples/embedding_ocsvm" --quiet --min-auc 0.95 \
+    --save "$work/embedding.json" --scores-out "$work/embedding.csv"
 # the saved file (embedding settings, scaler, SVM, threshold) scores the
 # same frames exactly as the run that saved it
-cargo run --locked -q -p oddframe-examples-video --example embedding_ocsvm -- --quiet \
-    --load "$emb/detector.json" --scores-out "$emb/loaded.csv"
-if ! cmp -s "$emb/scores.csv" "$emb/loaded.csv"; then
+"$examples/embedding_ocsvm" --quiet --load "$work/embedding.json" --scores-out "$work/embedding-loaded.csv"
+if ! cmp -s "$work/embedding.csv" "$work/embedding-loaded.csv"; then
     echo "error: the saved embedding detector does not reproduce the saving run's scores" >&2
     exit 1
 fi
-rm -rf "$emb"
-cargo run --locked -q -p oddframe-examples-video --example artifact_report
-report_csv="$(cargo run --locked -q -p oddframe-examples-video --example artifact_report -- \
-    testdata/video/carphone_distorted.12f.y4m testdata/images/fruits.jpg --csv)"
+# per-session QoE streams: the example fails unless the monitor restored
+# from its saved state decides every later window as the uninterrupted one
+"$examples/qoe_stream" --quiet --min-auc 0.85
+"$examples/artifact_report"
+report_csv="$("$examples/artifact_report" testdata/video/carphone_distorted.12f.y4m testdata/images/fruits.jpg --csv)"
 echo "$report_csv" | head -n 3
 if ! echo "$report_csv" | head -n 1 | grep -qx 'source,window_start,window_len,aqs,band,quality,blocking,ringing,ghosting,judder,gaussian_noise,impulse_noise,motion_blur,defocus_blur,banding,saturation' \
     || [ "$(echo "$report_csv" | wc -l)" -ne 4 ]; then
@@ -103,11 +106,6 @@ if ! echo "$report_csv" | head -n 1 | grep -qx 'source,window_start,window_len,a
     exit 1
 fi
 
-step "autoencoder examples on bundled data (binaries built by the all-feature tests)"
-# run directly: `cargo run` with this package's default features would
-# build burn once more
-examples="$target/debug/examples"
-work="$(mktemp -d)"
 "$examples/surveillance_autoencoder" --quiet --min-auc 0.9 --scores-out "$work/scores.csv" \
     --save "$work/detector.json"
 rows=$(($(wc -l < "$work/scores.csv") - 1))
@@ -146,6 +144,7 @@ done
 rm -rf target/package-check
 CARGO_TARGET_DIR=target/package-check cargo package --workspace --locked --allow-dirty \
     --exclude oddframe-examples-tabular --exclude oddframe-examples-video --exclude oddframe-benches \
+    --exclude oddframe-benches-burn --exclude oddframe-examples-common \
     --exclude oddframe-examples-autoencoder \
     --exclude conv-autoencoder
 # Verifying conv-autoencoder would compile burn a third time, unoptimised
@@ -155,6 +154,7 @@ CARGO_TARGET_DIR=target/package-check cargo package --workspace --locked --allow
 # crates.io, and only a workspace-wide run resolves them locally).
 CARGO_TARGET_DIR=target/package-check cargo package --workspace --locked --allow-dirty --no-verify \
     --exclude oddframe-examples-tabular --exclude oddframe-examples-video --exclude oddframe-benches \
+    --exclude oddframe-benches-burn --exclude oddframe-examples-common \
     --exclude oddframe-examples-autoencoder
 
 step "fuzz smoke run (${FUZZ_SECONDS} s per target, after replaying fuzz/regressions)"
@@ -184,13 +184,13 @@ if [ "$(echo "$targets" | grep -c .)" -ne "$declared" ]; then
     exit 1
 fi
 ran=0
-for target in $targets; do
-    echo "fuzz target $target"
-    if [ -d "fuzz/regressions/$target" ]; then
-        "${fuzz[@]}" run --fuzz-dir fuzz --target-dir "$fuzz_target_dir" "$target" \
-            fuzz/regressions/"$target"/* -- -rss_limit_mb=2048 -timeout=10
+for name in $targets; do
+    echo "fuzz target $name"
+    if [ -d "fuzz/regressions/$name" ]; then
+        "${fuzz[@]}" run --fuzz-dir fuzz --target-dir "$fuzz_target_dir" "$name" \
+            fuzz/regressions/"$name"/* -- -rss_limit_mb=2048 -timeout=10
     fi
-    "${fuzz[@]}" run --fuzz-dir fuzz --target-dir "$fuzz_target_dir" "$target" -- \
+    "${fuzz[@]}" run --fuzz-dir fuzz --target-dir "$fuzz_target_dir" "$name" -- \
         -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048
     ran=$((ran + 1))
 done

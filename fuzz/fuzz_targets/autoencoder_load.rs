@@ -4,7 +4,12 @@
 //! Random bytes rarely get past the magic or the envelope, so the input
 //! also edits valid files: the committed 0.1 (binary, schema 1) file and
 //! its schema 2 JSON envelope. The first byte picks raw bytes, a new JSON
-//! header (the rest of the input) before the binary file'use std::sync::OnceLock;
+//! header (the rest of the input) before the binary file's weights, or
+//! byte patches and a truncation of either valid file.
+
+#![no_main]
+
+use std::sync::OnceLock;
 
 use conv_autoencoder::FrameAutoencoder;
 use libfuzzer_sys::fuzz_target;
@@ -39,11 +44,6 @@ fn patched(file: &[u8], rest: &[u8]) -> Vec<u8> {
         v.truncate(usize::from(u16::from_le_bytes([*a, *b])) * (v.len() / 65536 + 1));
     }
     v
-}
-
-tes[9], bytes[10], bytes[11]]) as usize;
-        (bytes, 12 + header)
-    })
 }
 
 fn input(data: &[u8]) -> Vec<u8> {
