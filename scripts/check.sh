@@ -190,7 +190,12 @@ for name in $targets; do
         "${fuzz[@]}" run --fuzz-dir fuzz --target-dir "$fuzz_target_dir" "$name" \
             fuzz/regressions/"$name"/* -- -rss_limit_mb=2048 -timeout=10
     fi
-    "${fuzz[@]}" run --fuzz-dir fuzz --target-dir "$fuzz_target_dir" "$name" -- \
+    # new inputs go to the (ignored) corpus; the committed seeds
+    # (fuzz/seeds, written by its make_seeds.sh) give it valid structure
+    mkdir -p "fuzz/corpus/$name"
+    corpus=("fuzz/corpus/$name")
+    if [ -d "fuzz/seeds/$name" ]; then corpus+=("fuzz/seeds/$name"); fi
+    "${fuzz[@]}" run --fuzz-dir fuzz --target-dir "$fuzz_target_dir" "$name" "${corpus[@]}" -- \
         -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048
     ran=$((ran + 1))
 done
