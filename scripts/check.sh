@@ -94,6 +94,20 @@ if ! cmp -s "$work/embedding.csv" "$work/embedding-loaded.csv"; then
     echo "error: the saved embedding detector does not reproduce the saving run's scores" >&2
     exit 1
 fi
+# a saved QoE pipeline (transform, scaler, detector, threshold) scores the
+# raw test windows with the same report as the run that saved it (timings
+# aside), for both detectors
+strip_timings() { tail -n 1 | sed -E 's/"(fit_s|score_us_per_window)":[^,}]*,?//g'; }
+for detector in fisvdd ocsvm; do
+    saved="$("$examples/qoe_fisvdd" --detector "$detector" --save "$work/qoe.json" | strip_timings)"
+    loaded="$("$examples/qoe_fisvdd" --load "$work/qoe.json" \
+        --test testdata/qoe/live_nflx_ii_test.csv | strip_timings)"
+    echo "$saved"
+    if [ "$saved" != "$loaded" ]; then
+        echo "error: the saved $detector pipeline reports $loaded" >&2
+        exit 1
+    fi
+done
 # per-session QoE streams: the example fails unless the monitor restored
 # from its saved state decides every later window as the uninterrupted one
 "$examples/qoe_stream" --quiet --min-auc 0.85
