@@ -292,12 +292,36 @@ fn an_ffmpeg_that_exits_early_is_an_error_with_its_message() {
     assert!(matches!(r, Err(SourceError::Truncated { .. })), "{r:?}");
 }
 
+/// What ffmpeg prints to stderr for frame 0 at time 0 (the source's
+/// timestamp protocol), as a shell command.
+const STAMP0: &str = "printf 'frame:0    pts:0       pts_time:0\\noddframe.pts=1\\n' >&2\n";
+
+#[test]
+fn a_frame_without_its_timestamp_is_an_error() {
+    for (name, stamps) in [
+        ("ffmpeg-no-stamp", ""),
+        (
+            "ffmpeg-wrong-stamp",
+            "printf 'frame:3 pts:0 pts_time:0\\n' >&2\n",
+        ),
+    ] {
+        let fake = TempFile::script(name, &format!("{stamps}head -c {RGB_FRAME} /dev/zero"));
+        let mut source = Ffmpeg::new(path("vtest.avi"))
+            .programs(&fake.0, "ffprobe")
+            .output(PixelFormat::Rgb)
+            .open()
+            .unwrap();
+        let r = source.next().unwrap();
+        expect_ffmpeg_error(r, "frame 0: ffmpeg printed");
+    }
+}
+
 #[test]
 fn a_stalled_stream_times_out() {
     // one whole RGB frame, then nothing
     let fake = TempFile::script(
         "ffmpeg-stalls",
-        &format!("head -c {RGB_FRAME} /dev/zero\nexec sleep 60"),
+        &format!("{STAMP0}head -c {RGB_FRAME} /dev/zero\nexec sleep 60"),
     );
     let mut source = Ffmpeg::new(path("vtest.avi"))
         .programs(&fake.0, "ffprobe")
@@ -351,7 +375,9 @@ fn decode_errors_logged_by_a_successful_ffmpeg_are_reported_unless_tolerated() {
     // one whole RGB frame, an error line, exit status 0
     let fake = TempFile::script(
         "ffmpeg-conceals",
-        &format!("head -c {RGB_FRAME} /dev/zero\necho 'concealing 12 DC errors in frame 1' >&2"),
+        &format!(
+            "{STAMP0}head -c {RGB_FRAME} /dev/zero\necho 'concealing 12 DC errors in frame 1' >&2"
+        ),
     );
     let open = |tolerate: bool| {
         Ffmpeg::new(path("vtest.avi"))

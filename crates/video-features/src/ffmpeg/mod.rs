@@ -9,15 +9,19 @@
 //! (`rtsp://`, `http://`), capture devices and `lavfi` test sources all
 //! work, with no C toolchain at build time.
 //!
-//! The frames come out at a constant rate: the probed average rate, or the
-//! rate you set (ffmpeg's `fps` filter duplicates or drops frames to meet
-//! it), so frame `i` is shown at `start + i / rate`. Scaling and the
-//! conversion to RGB are done by ffmpeg. Grey frames skip ffmpeg's
-//! conversion: the decoder's own 8-bit YUV or grey picture comes through
-//! the pipe as YUV4MPEG2 and its luma plane is expanded to full range here
-//! by a table lookup, which gives ffmpeg's own grey values (exactly for
-//! YUV sources, within one level for RGB ones) at about 1.4 times the
-//! frame rate of `ffmpeg -pix_fmt gray` writing to /dev/null. Needs FFmpeg
+//! The frames are the pictures the file holds, each once, in presentation
+//! order, with its own presentation time as ffprobe reports it
+//! (`-show_frames`, best-effort timestamp) — for constant-rate files,
+//! variable-rate ones (screen recordings, phone videos) and live streams
+//! alike; nothing is duplicated or dropped to meet a rate. Resampling to a
+//! constant rate happens only when asked for with [`Ffmpeg::frame_rate`]
+//! (ffmpeg's `fps` filter). The times come from ffmpeg's `metadata`
+//! filter, printed for every frame on ffmpeg's error output next to its
+//! log. Scaling and the conversion to RGB are done by ffmpeg. Grey frames
+//! skip ffmpeg's conversion: the decoder's own 8-bit YUV or grey picture
+//! comes through the pipe as YUV4MPEG2 and its luma plane is expanded to
+//! full range here by a table lookup, which gives ffmpeg's own grey values
+//! (exactly for YUV sources, within one level for RGB ones). Needs FFmpeg
 //! 5.1 or later (for `-fps_mode`).
 //!
 //! Failure is an error, never a panic or a hang: a missing program, an
@@ -54,6 +58,7 @@ use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -133,8 +138,8 @@ impl Ffmpeg {
         self
     }
 
-    /// Starts reading at `start` (ffmpeg's input seek); timestamps count
-    /// from the start of the input.
+    /// Starts reading at `start` (ffmpeg's input seek); the frames keep
+    /// the file's own times.
     pub fn start(mut self, start: Duration) -> Self {
         self.start = Some(start);
         self
@@ -246,11 +251,8 @@ impl Ffmpeg {
             _ => {
                 let info = self.probe()?;
                 let (width, height) = self.size.unwrap_or_else(|| info.display_size());
-                let rate = self.frame_rate.or(info.frame_rate).ok_or_else(|| {
-                    SourceError::Unsupported(
-                        "ffprobe reports no frame rate; set one with Ffmpeg::frame_rate".into(),
-                    )
-                })?;
+                // nominal: the frames keep their own times
+                let rate = self.frame_rate.or(info.frame_rate).unwrap_or((0, 1));
                 let bytes = u64::from(width) * u64::from(height) * 3;
                 self.limits.check(width, height, bytes)?;
                 let frame_bytes =
@@ -260,9 +262,6 @@ impl Ffmpeg {
                         limit: usize::MAX as u64,
                     })?;
                 let mut cmd = self.command(&[]);
-                if self.frame_rate.is_none() {
-                    cmd.arg("-r").arg(format!("{}/{}", rate.0, rate.1));
-                }
                 // an explicit size, so frames are always the size read here
                 cmd.arg("-s")
                     .arg(format!("{width}x{height}"))
@@ -277,34 +276,38 @@ impl Ffmpeg {
     }
 
     /// ffmpeg's arguments up to the output format: input, seek, duration,
-    /// stream selection and frame rate.
+    /// stream selection, the frame rate when one was asked for, `filters`,
+    /// and the timestamp of every frame printed to stderr.
     fn command(&self, filters: &[String]) -> Command {
         let mut cmd = Command::new(&self.ffmpeg);
-        cmd.args(["-nostdin", "-hide_banner", "-v", "error"]);
+        // -copyts: the file's own presentation times, as ffprobe shows them
+        cmd.args(["-nostdin", "-hide_banner", "-v", "error", "-copyts"]);
         if let Some(start) = self.start {
             cmd.arg("-ss").arg(seconds(start));
         }
-        self.input_args(&mut cmd);
         if let Some(d) = self.duration {
             cmd.arg("-t").arg(seconds(d));
         }
-        cmd.args(["-map", "0:v:0", "-an", "-sn", "-dn"]);
-        // the fps filter drops frames before they are converted: much
-        // cheaper than converting every frame when sampling; without it,
-        // a constant rate at the output is free for constant-rate inputs,
-        // where the fps filter costs about a fifth more CPU
-        let mut chain: Vec<String> = self
+        self.input_args(&mut cmd);
+        // passthrough: each decoded picture once, never a duplicate or a
+        // drop to meet a rate; the fps filter resamples when asked to
+        cmd.args([
+            "-map",
+            "0:v:0",
+            "-an",
+            "-sn",
+            "-dn",
+            "-fps_mode",
+            "passthrough",
+        ]);
+        let chain: Vec<String> = self
             .frame_rate
             .map(|(num, den)| format!("fps={num}/{den}"))
             .into_iter()
+            .chain(filters.iter().cloned())
+            .chain([TIMESTAMPS.to_owned()])
             .collect();
-        if chain.is_empty() {
-            cmd.args(["-fps_mode", "cfr"]);
-        }
-        chain.extend(filters.iter().cloned());
-        if !chain.is_empty() {
-            cmd.arg("-vf").arg(chain.join(","));
-        }
+        cmd.arg("-vf").arg(chain.join(","));
         cmd
     }
 
@@ -342,6 +345,13 @@ const Y4M_FORMATS: &str = "format=gray|yuv420p|yuvj420p|yuv422p|yuvj422p|yuv444p
 /// per frame into the (enlarged) pipe instead of a wake-up of the reader
 /// every 32 KiB.
 const DIRECT_OUTPUT: [&str; 3] = ["-avioflags", "direct", "-"];
+
+/// The end of every filter chain: times in microseconds, printed for each
+/// frame by the `metadata` filter straight to stderr (`pipe:2`), where
+/// [`process::split_stderr`] picks them out of the log. The filter prints
+/// only frames carrying its key, so the key is added first.
+const TIMESTAMPS: &str = "settb=AVTB,metadata=mode=add:key=oddframe.pts:value=1,\
+metadata=mode=print:key=oddframe.pts:file='pipe\\:2':direct=1";
 
 const PROBE_ENTRIES: &str = "stream=codec_name,width,height,avg_frame_rate,r_frame_rate,\
 nb_frames,duration,bit_rate:stream_side_data=rotation:format=format_name,duration,bit_rate";
@@ -396,7 +406,9 @@ pub struct FfmpegSource {
     /// Frame size and rate, once known.
     geometry: Option<((u32, u32), (u32, u32))>,
     frame_bytes: usize,
-    start: Duration,
+    /// Each frame's time, in order, from the stderr reader.
+    stamps: Receiver<process::Stamp>,
+    last_time: Option<Duration>,
     next_index: u64,
     done: bool,
 }
@@ -438,16 +450,18 @@ impl FfmpegSource {
         let child = Arc::new(Mutex::new(child));
         let dog = Watchdog::start(Arc::clone(&child), config.stall_timeout);
         let output = Output::Raw(Watched::new(stdout, &dog));
+        let (sender, stamps) = mpsc::channel();
         Ok(Self {
-            start: config.start.unwrap_or_default(),
             config,
             probe,
             child,
             output,
-            stderr: Some(process::collect_tail(stderr)),
+            stderr: Some(process::split_stderr(stderr, sender)),
             dog,
             geometry: None,
             frame_bytes: 0,
+            stamps,
+            last_time: None,
             next_index: 0,
             done: false,
         })
@@ -489,7 +503,9 @@ impl FfmpegSource {
         self.geometry.map_or((0, 0), |g| g.0)
     }
 
-    /// Rate of the frames this source yields, `(num, den)` per second.
+    /// The nominal rate of the frames, `(num, den)` per second: the rate
+    /// asked for, or the stream's own (for a variable-rate input only a
+    /// guide; each frame carries its own time); `(0, 1)` when unknown.
     pub fn frame_rate(&self) -> (u32, u32) {
         self.geometry.map_or((0, 1), |g| g.1)
     }
@@ -521,13 +537,42 @@ impl FfmpegSource {
         match r {
             Ok(Step::Frame(buffer)) => {
                 let index = self.next_index;
+                let t = self.frame_time(index)?;
                 self.next_index += 1;
-                let t = self.start + frame_time(index, self.frame_rate());
                 Ok(Some(Frame::new(buffer, index, t)))
             }
             Ok(Step::End(got)) => self.end_of_stream(got),
             Err(e) => Err(self.explain(e)),
         }
+    }
+
+    /// The presentation time of frame `index`, which ffmpeg printed before
+    /// writing the frame. A time before zero counts as zero; a frame
+    /// without one is placed a nominal frame interval after the previous.
+    fn frame_time(&mut self, index: u64) -> Result<Duration, SourceError> {
+        let lost = |what: String| SourceError::Ffmpeg {
+            program: self.program(),
+            message: format!("frame {index}: {what}"),
+        };
+        let (n, pts) = match self.stamps.recv_timeout(self.config.stall_timeout) {
+            Ok(stamp) => stamp,
+            Err(RecvTimeoutError::Timeout) => return Err(self.stalled()),
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(lost("ffmpeg printed no timestamp for it".into()))
+            }
+        };
+        if n != index {
+            return Err(lost(format!("ffmpeg printed the timestamp of frame {n}")));
+        }
+        let t = match pts {
+            Some(us) => Duration::from_micros(u64::try_from(us).unwrap_or(0)),
+            None => match self.last_time {
+                Some(last) => last + frame_time(1, self.frame_rate()),
+                None => Duration::ZERO,
+            },
+        };
+        self.last_time = Some(t);
+        Ok(t)
     }
 
     fn stalled(&self) -> SourceError {

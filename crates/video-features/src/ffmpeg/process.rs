@@ -1,10 +1,11 @@
 //! Child-process plumbing: stderr capture, a stall watchdog, and running a
 //! program to completion under a deadline.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, ChildStderr, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -55,6 +56,65 @@ pub(super) fn collect_tail(mut pipe: ChildStderr) -> JoinHandle<String> {
         let start = tail.len().saturating_sub(STDERR_TAIL);
         String::from_utf8_lossy(&tail[start..]).trim().to_owned()
     })
+}
+
+/// One frame's presentation time as ffmpeg's `metadata` filter printed it:
+/// the filter's frame count and the timestamp in microseconds (`None` for
+/// a frame without one).
+pub(super) type Stamp = (u64, Option<i64>);
+
+/// The `metadata` filter line that carries a frame's time, and the key line
+/// that follows it (see [`super::TIMESTAMPS`]).
+const STAMP_KEY: &[u8] = b"oddframe.pts=1";
+
+/// Reads ffmpeg's stderr on a thread: the per-frame timestamp lines go to
+/// `stamps` in order, everything else is the log, whose last
+/// [`STDERR_TAIL`] bytes the thread returns.
+pub(super) fn split_stderr(pipe: ChildStderr, stamps: Sender<Stamp>) -> JoinHandle<String> {
+    thread::spawn(move || {
+        let mut reader = BufReader::with_capacity(1 << 14, pipe);
+        let mut tail = Vec::new();
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            // a line longer than this is log text, kept in pieces
+            match (&mut reader).take(1 << 14).read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let text = line.strip_suffix(b"\n").unwrap_or(&line);
+            if text == STAMP_KEY {
+                continue;
+            }
+            if let Some(stamp) = parse_stamp(text) {
+                // the receiver gone means the source was dropped
+                let _ = stamps.send(stamp);
+                continue;
+            }
+            tail.extend_from_slice(&line);
+            if tail.len() > 2 * STDERR_TAIL {
+                tail.drain(..tail.len() - STDERR_TAIL);
+            }
+        }
+        let start = tail.len().saturating_sub(STDERR_TAIL);
+        String::from_utf8_lossy(&tail[start..]).trim().to_owned()
+    })
+}
+
+/// `frame:N pts:P pts_time:T` (P an integer or `NOPTS`), anywhere in the
+/// line: a log message written by another thread may have begun the line.
+pub(super) fn parse_stamp(line: &[u8]) -> Option<Stamp> {
+    let text = std::str::from_utf8(line).ok()?;
+    let at = text.rfind("frame:")?;
+    let mut fields = text[at..].split_ascii_whitespace();
+    let frame = fields.next()?.strip_prefix("frame:")?.parse().ok()?;
+    let pts = fields.next()?.strip_prefix("pts:")?;
+    fields.next()?.strip_prefix("pts_time:")?;
+    let pts = match pts {
+        "NOPTS" => None,
+        p => Some(p.parse().ok()?),
+    };
+    Some((frame, pts))
 }
 
 /// Runs a command to completion, killing it after `timeout`; returns its
@@ -219,5 +279,40 @@ impl Read for Watched {
             self.state.eof.store(true, Ordering::Release);
         }
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_stamp;
+
+    #[test]
+    fn stamp_lines_parse_and_others_do_not() {
+        assert_eq!(
+            parse_stamp(b"frame:12   pts:400400  pts_time:0.4004"),
+            Some((12, Some(400_400)))
+        );
+        assert_eq!(
+            parse_stamp(b"[h264 @ 0x5] frame:3    pts:-33367 pts_time:-0.033367"),
+            Some((3, Some(-33_367)))
+        );
+        assert_eq!(
+            parse_stamp(b"frame:0    pts:NOPTS   pts_time:NOPTS"),
+            Some((0, None))
+        );
+        for other in [
+            &b"[h264 @ 0x5] error while decoding MB 3 4"[..],
+            b"frame:x pts:1 pts_time:1",
+            b"frame:1 pts:1.5 pts_time:1",
+            b"frame:1 pts:1",
+            b"\xff\xfe",
+        ] {
+            assert_eq!(
+                parse_stamp(other),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(other)
+            );
+        }
     }
 }
