@@ -1,5 +1,8 @@
 //! Opens any source, decodes every (sampled) frame, and reports its size,
-//! rate and how fast it decoded; with a reference, per-frame PSNR and SSIM.
+//! rate and how fast it decoded; with a reference, PSNR and SSIM of every
+//! plane (Y, U, V and the plane-weighted average, as ffmpeg's `psnr` and
+//! `ssim` filters name and compute them), measured on the samples the files
+//! store.
 //!
 //! ```text
 //! cargo run --release --example video_info                    # bundled vtest.avi
@@ -17,13 +20,12 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use clap::Parser;
-use oddframe::FeatureExtractor;
 use oddframe_examples_common::print_json_line;
 use oddframe_examples_video::{peak_memory_mib, testdata};
 use serde::Serialize;
 use video_features::ffmpeg::Ffmpeg;
-use video_features::open::{open, OpenOptions};
-use video_features::quality::FullReference;
+use video_features::open::{open, open_pictures, OpenOptions};
+use video_features::quality::{aligned, frame_quality, FrameQuality, Summary as Quality};
 use video_features::PixelFormat;
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
@@ -42,10 +44,11 @@ struct Cli {
     /// Keep one frame every N milliseconds.
     #[arg(long, value_name = "N")]
     every_ms: Option<u32>,
-    /// Also compute per-frame PSNR and SSIM of INPUT against REF.
-    #[arg(long, value_name = "REF")]
+    /// Measure PSNR and SSIM of INPUT against REF instead, per plane, on the
+    /// samples both files store (pictures paired by time).
+    #[arg(long, value_name = "REF", conflicts_with = "gray")]
     reference: Option<PathBuf>,
-    /// Write frame, time_s, psnr, ssim per frame to FILE.
+    /// Write each frame's index, time and per-plane PSNR and SSIM to FILE.
     #[arg(long, value_name = "FILE", requires = "reference")]
     csv: Option<PathBuf>,
     /// Also compare decoding speed with `ffmpeg -i INPUT -f rawvideo -pix_fmt
@@ -64,16 +67,55 @@ struct Summary {
     fps: Option<f64>,
     decode_s: f64,
     decode_fps: f64,
+    /// ffmpeg's `y`, `u`, `v`, `average`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    psnr_mean: Option<f64>,
+    psnr: Option<Planes>,
+    /// ffmpeg's `Y`, `U`, `V`, `All`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    ssim_mean: Option<f64>,
+    ssim: Option<Planes>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ffmpeg_fps: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     source_fps: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     vs_ffmpeg: Option<f64>,
+}
+
+/// A value per plane and for the frame.
+#[derive(Serialize)]
+struct Planes {
+    y: f64,
+    u: f64,
+    v: f64,
+    average: f64,
+}
+
+impl From<[f64; 4]> for Planes {
+    fn from([y, u, v, average]: [f64; 4]) -> Self {
+        Self { y, u, v, average }
+    }
+}
+
+/// Each frame's index, time and quality.
+type PerFrame = Vec<(u64, f64, FrameQuality)>;
+
+/// Decodes the pair's pictures as stored, paired by time, and measures
+/// each; returns the picture count and size.
+fn measure(
+    input: &std::path::Path,
+    reference: &std::path::Path,
+    opts: OpenOptions,
+    per_frame: &mut PerFrame,
+) -> AnyResult<(u64, (u32, u32))> {
+    let (mut frames, mut size) = (0u64, (0, 0));
+    for pair in aligned(open_pictures(reference, opts)?, open_pictures(input, opts)?) {
+        let (r, d) = pair?;
+        size = (d.frame.width(), d.frame.height());
+        frames += 1;
+        let q = frame_quality(&r.frame, &d.frame)?;
+        per_frame.push((d.index, d.timestamp.as_secs_f64(), q));
+    }
+    Ok((frames, size))
 }
 
 fn run(o: &Cli) -> AnyResult<()> {
@@ -88,27 +130,22 @@ fn run(o: &Cli) -> AnyResult<()> {
     }
     let t0 = Instant::now();
     let source = open(&input, opts)?;
-    let mut reference = match &o.reference {
-        Some(r) => Some(open(r, opts)?.frames),
-        None => None,
-    };
     println!("input           {}", input.display());
     println!("decoder         {}", source.info.decoder);
     let (fps, count) = (source.info.frame_rate, source.info.frame_count);
     let duration = source.info.duration.map(|d| d.as_secs_f64());
-    let mut quality = FullReference::default();
-    let mut per_frame: Vec<(u64, f64, f64, f64)> = Vec::new();
+    let mut per_frame: PerFrame = Vec::new();
     let (mut frames, mut size) = (0u64, (0, 0));
-    for frame in source.frames {
-        let frame = frame?;
-        if frames == 0 {
-            size = (frame.width(), frame.height());
-        }
-        frames += 1;
-        if let Some(r) = reference.as_mut() {
-            let rf = r.next().ok_or("the reference has fewer frames")??;
-            let q = quality.push(&(rf, frame.clone()))?.remove(0);
-            per_frame.push((frame.index(), frame.timestamp().as_secs_f64(), q[0], q[1]));
+    if let Some(reference) = &o.reference {
+        drop(source);
+        (frames, size) = measure(&input, reference, opts, &mut per_frame)?;
+    } else {
+        for frame in source.frames {
+            let frame = frame?;
+            if frames == 0 {
+                size = (frame.width(), frame.height());
+            }
+            frames += 1;
         }
     }
     let decode_s = t0.elapsed().as_secs_f64();
@@ -133,24 +170,38 @@ fn run(o: &Cli) -> AnyResult<()> {
         fps,
         decode_s,
         decode_fps,
-        psnr_mean: None,
-        ssim_mean: None,
+        psnr: None,
+        ssim: None,
         ffmpeg_fps: None,
         source_fps: None,
         vs_ffmpeg: None,
     };
     if o.reference.is_some() {
-        let n = per_frame.len().max(1) as f64;
-        let psnr_mean = per_frame.iter().map(|p| p.2).sum::<f64>() / n;
-        let ssim_mean = per_frame.iter().map(|p| p.3).sum::<f64>() / n;
-        println!("PSNR mean       {psnr_mean:.3} dB (grey or mean of R, G, B; 100 = identical)");
-        println!("SSIM mean       {ssim_mean:.5}");
-        (summary.psnr_mean, summary.ssim_mean) = (Some(psnr_mean), Some(ssim_mean));
+        let mut all = Quality::new();
+        per_frame.iter().for_each(|(_, _, q)| all.push(q));
+        let (p, s) = (
+            all.psnr().unwrap_or_default(),
+            all.ssim().unwrap_or_default(),
+        );
+        println!(
+            "PSNR            y:{:.6} u:{:.6} v:{:.6} average:{:.6} dB (from the mean MSE)",
+            p[0], p[1], p[2], p[3]
+        );
+        println!(
+            "SSIM            Y:{:.6} U:{:.6} V:{:.6} All:{:.6} (mean over frames)",
+            s[0], s[1], s[2], s[3]
+        );
+        (summary.psnr, summary.ssim) = (Some(p.into()), Some(s.into()));
         if let Some(path) = &o.csv {
             let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
-            writeln!(w, "frame,time_s,psnr,ssim")?;
-            for (i, t, p, s) in &per_frame {
-                writeln!(w, "{i},{t},{p},{s}")?;
+            writeln!(
+                w,
+                "frame,time_s,psnr_y,psnr_u,psnr_v,psnr_avg,ssim_y,ssim_u,ssim_v,ssim_all"
+            )?;
+            for (i, t, q) in &per_frame {
+                let [py, pu, pv, pa] = q.psnr;
+                let [sy, su, sv, sa] = q.ssim;
+                writeln!(w, "{i},{t},{py},{pu},{pv},{pa},{sy},{su},{sv},{sa}")?;
             }
             w.flush()?;
             println!("wrote           {}", path.display());

@@ -18,3 +18,6 @@ ffmpeg -hide_banner -loglevel error -y -i vtest_160x120_420.y4m -frames:v 1 \
 # anomaly dataset stores its frames)
 mkdir -p vtest_gray_tif
 ffmpeg -hide_banner -loglevel error -y -i vtest_160x120_420.y4m -pix_fmt gray vtest_gray_tif/%03d.tif
+# the 4:2:0 stream's first two frames widened to 10 bits per sample
+ffmpeg -hide_banner -loglevel error -y -i vtest_160x120_420.y4m -frames:v 2 \
+    -pix_fmt yuv420p10le -strict -1 vtest_160x120_420p10.y4m

@@ -23,7 +23,7 @@ use oddframe::Frame;
 
 use crate::sampling::{SampleExt, Sampler};
 use crate::sequence::ImageSequence;
-use crate::y4m::Y4mReader;
+use crate::y4m::{Picture, Y4mReader};
 use crate::{Limits, PixelFormat, SourceError};
 
 /// What is known about a source before its frames are read.
@@ -182,8 +182,61 @@ pub fn open(input: impl AsRef<Path>, o: OpenOptions) -> Result<Source, SourceErr
     open_ffmpeg(input, o, limits)
 }
 
+/// Pictures with their planes as the input stores them (8 bits or
+/// deeper, unconverted), each with its time: what full-reference quality
+/// is measured on ([`crate::quality::aligned`]). Reads a `.y4m` file, or
+/// anything else through ffmpeg ([`crate::ffmpeg::Ffmpeg::open_yuv`],
+/// feature `ffmpeg`, which honours every option but the pixel format).
+///
+/// # Errors
+/// The sources' own errors; [`SourceError::Unsupported`] for a directory
+/// of images (they hold no YUV planes), for options a `.y4m` file does not
+/// offer, and for ffmpeg inputs without the `ffmpeg` feature.
+pub fn open_pictures(
+    input: impl AsRef<Path>,
+    o: OpenOptions,
+) -> Result<Box<dyn Iterator<Item = Result<Picture, SourceError>> + Send>, SourceError> {
+    let input = input.as_ref();
+    let limits = o.limits.unwrap_or_default();
+    if input.is_dir() {
+        return Err(SourceError::Unsupported(format!(
+            "{} is a directory of images, which hold no YUV planes",
+            input.display()
+        )));
+    }
+    if input.extension().is_some_and(|e| e == "y4m") {
+        if o.size.is_some() || o.span.is_some() || o.every_ms.is_some() {
+            return Err(SourceError::Unsupported(
+                "sampling, scaling and start/length need an ffmpeg input".into(),
+            ));
+        }
+        let file = std::io::BufReader::new(std::fs::File::open(input)?);
+        return Ok(Box::new(Y4mReader::with_limits(file, limits)?.pictures()));
+    }
+    open_ffmpeg_pictures(input, o, limits)
+}
+
 #[cfg(feature = "ffmpeg")]
-fn open_ffmpeg(input: &Path, o: OpenOptions, limits: Limits) -> Result<Source, SourceError> {
+fn open_ffmpeg_pictures(
+    input: &Path,
+    o: OpenOptions,
+    limits: Limits,
+) -> Result<Box<dyn Iterator<Item = Result<Picture, SourceError>> + Send>, SourceError> {
+    Ok(Box::new(ffmpeg_for(input, o, limits).open_yuv()?))
+}
+
+#[cfg(not(feature = "ffmpeg"))]
+fn open_ffmpeg_pictures(
+    input: &Path,
+    _: OpenOptions,
+    _: Limits,
+) -> Result<Box<dyn Iterator<Item = Result<Picture, SourceError>> + Send>, SourceError> {
+    Err(needs_ffmpeg(input))
+}
+
+/// The ffmpeg source for `input` with the options set.
+#[cfg(feature = "ffmpeg")]
+fn ffmpeg_for(input: &Path, o: OpenOptions, limits: Limits) -> crate::ffmpeg::Ffmpeg {
     use crate::ffmpeg::Ffmpeg;
     let lavfi = input.to_str().and_then(|s| s.strip_prefix("lavfi:"));
     let mut f = match lavfi {
@@ -201,7 +254,12 @@ fn open_ffmpeg(input: &Path, o: OpenOptions, limits: Limits) -> Result<Source, S
     if let Some((start, len)) = o.span {
         f = f.start(start).duration(len);
     }
-    let mut source = f.open()?;
+    f
+}
+
+#[cfg(feature = "ffmpeg")]
+fn open_ffmpeg(input: &Path, o: OpenOptions, limits: Limits) -> Result<Source, SourceError> {
+    let mut source = ffmpeg_for(input, o, limits).open()?;
     let v = source.info()?.clone();
     let info = SourceInfo {
         decoder: format!("ffmpeg ({})", v.codec),
@@ -218,8 +276,13 @@ fn open_ffmpeg(input: &Path, o: OpenOptions, limits: Limits) -> Result<Source, S
 
 #[cfg(not(feature = "ffmpeg"))]
 fn open_ffmpeg(input: &Path, _: OpenOptions, _: Limits) -> Result<Source, SourceError> {
-    Err(SourceError::Unsupported(format!(
+    Err(needs_ffmpeg(input))
+}
+
+#[cfg(not(feature = "ffmpeg"))]
+fn needs_ffmpeg(input: &Path) -> SourceError {
+    SourceError::Unsupported(format!(
         "{} needs the ffmpeg program: enable video-features' `ffmpeg` feature",
         input.display()
-    )))
+    ))
 }

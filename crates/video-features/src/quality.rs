@@ -1,10 +1,11 @@
 //! Full-reference quality: per-frame PSNR and SSIM between a reference and
 //! a distorted rendition.
 //!
-//! - PSNR: `10 log10(255^2 / MSE)` per plane; infinite for identical planes.
+//! - PSNR: `10 log10(MAX^2 / MSE)` per plane, `MAX = 2^depth - 1` (255 for
+//!   8-bit samples, 1023 for 10-bit); infinite for identical planes.
 //! - SSIM (Wang, Bovik, Sheikh & Simoncelli, "Image quality assessment: from
 //!   error visibility to structural similarity", IEEE TIP 13(4), 2004, eq.
-//!   13 with K1 = 0.01, K2 = 0.03, L = 255): computed in 8x8 windows placed
+//!   13 with K1 = 0.01, K2 = 0.03, L = MAX): computed in 8x8 windows placed
 //!   every 4 pixels inside the plane (the sample statistics of each window
 //!   with the N - 1 divisor), averaged over the windows. The paper's
 //!   Gaussian 11x11 window weights pixels differently; the 8x8 block form
@@ -12,17 +13,26 @@
 //! - For 4:2:0 frames, the frame value (`average`) weights the planes by
 //!   their sizes (4 : 1 : 1), as ffmpeg does: PSNR from the weighted mean
 //!   MSE, SSIM as the weighted mean.
+//! - Over a whole video ([`Summary`]), as ffmpeg's filters summarise:
+//!   PSNR from the mean MSE over the frames, SSIM the mean over the frames.
+//!
+//! [`frame_quality`] works on the planes as the file stores them (decode
+//! with [`crate::ffmpeg::Ffmpeg::open_yuv`] or a [`crate::y4m::Y4mReader`]),
+//! and [`aligned`] pairs two such streams picture by picture, checking
+//! their sizes and times.
 
 use ndarray::Array1;
 use oddframe::{Error, FeatureExtractor, Frame};
 
-use crate::y4m::Y4mFrame;
+use std::time::Duration;
+
+use crate::y4m::{Picture, Y4mFrame};
 use crate::SourceError;
 
 const PEAK: f64 = 255.0;
 
 /// Mean squared error of two equally long planes.
-fn mse(reference: &[u8], distorted: &[u8]) -> Result<f64, SourceError> {
+fn mse<T: Copy + Into<u64>>(reference: &[T], distorted: &[T]) -> Result<f64, SourceError> {
     if reference.len() != distorted.len() || reference.is_empty() {
         return Err(SourceError::Mismatch(format!(
             "planes of {} and {} samples",
@@ -34,15 +44,16 @@ fn mse(reference: &[u8], distorted: &[u8]) -> Result<f64, SourceError> {
         .iter()
         .zip(distorted)
         .map(|(&a, &b)| {
-            let d = u64::from(a.abs_diff(b));
+            let (a, b): (u64, u64) = (a.into(), b.into());
+            let d = a.abs_diff(b);
             d * d
         })
         .sum();
     Ok(sum as f64 / reference.len() as f64)
 }
 
-fn psnr_of_mse(mse: f64) -> f64 {
-    10.0 * (PEAK * PEAK / mse).log10()
+fn psnr_of_mse(mse: f64, peak: f64) -> f64 {
+    10.0 * (peak * peak / mse).log10()
 }
 
 /// PSNR in dB of one plane against its reference (infinite when equal).
@@ -57,7 +68,7 @@ fn psnr_of_mse(mse: f64) -> f64 {
 /// # Errors
 /// [`SourceError::Mismatch`] for planes of different or zero length.
 pub fn psnr(reference: &[u8], distorted: &[u8]) -> Result<f64, SourceError> {
-    Ok(psnr_of_mse(mse(reference, distorted)?))
+    Ok(psnr_of_mse(mse(reference, distorted)?, PEAK))
 }
 
 /// SSIM of one `width x height` plane against its reference, in 8x8
@@ -81,6 +92,16 @@ pub fn ssim(
     width: usize,
     height: usize,
 ) -> Result<f64, SourceError> {
+    ssim_of(reference, distorted, width, height, PEAK)
+}
+
+fn ssim_of<T: Copy + Into<u64>>(
+    reference: &[T],
+    distorted: &[T],
+    width: usize,
+    height: usize,
+    peak: f64,
+) -> Result<f64, SourceError> {
     if reference.len() != width * height || distorted.len() != width * height {
         return Err(SourceError::Mismatch(format!(
             "planes of {} and {} samples for {width}x{height}",
@@ -93,8 +114,8 @@ pub fn ssim(
             "SSIM needs at least 8x8 samples, got {width}x{height}"
         )));
     }
-    let c1 = (0.01 * PEAK) * (0.01 * PEAK);
-    let c2 = (0.03 * PEAK) * (0.03 * PEAK);
+    let c1 = (0.01 * peak) * (0.01 * peak);
+    let c2 = (0.03 * peak) * (0.03 * peak);
     let n = 64.0;
     let (mut total, mut windows) = (0.0, 0usize);
     for y0 in (0..=height - 8).step_by(4) {
@@ -103,7 +124,7 @@ pub fn ssim(
             for y in y0..y0 + 8 {
                 let row = y * width + x0;
                 for (&a, &b) in reference[row..row + 8].iter().zip(&distorted[row..row + 8]) {
-                    let (a, b) = (u64::from(a), u64::from(b));
+                    let (a, b): (u64, u64) = (a.into(), b.into());
                     sa += a;
                     sb += b;
                     saa += a * a;
@@ -124,68 +145,271 @@ pub fn ssim(
     Ok(total / windows as f64)
 }
 
-/// Per-plane and frame quality of one distorted frame.
+/// Per-plane and frame quality of one distorted frame, in the order
+/// ffmpeg names them: Y, U (Cb), V (Cr), and the frame (ffmpeg's `psnr_avg`
+/// and `All`).
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct FrameQuality {
+    /// Mean squared error of Y, Cb, Cr, and of the frame (weighted mean).
+    pub mse: [f64; 4],
     /// PSNR (dB) of Y, Cb, Cr, and of the frame (weighted mean MSE).
     pub psnr: [f64; 4],
     /// SSIM of Y, Cb, Cr, and of the frame (weighted mean).
     pub ssim: [f64; 4],
+    /// Largest sample value, `2^depth - 1`, the PSNR's peak.
+    pub peak: f64,
+}
+
+/// One plane's samples, widened when deeper than 8 bits.
+enum Samples<'a> {
+    Narrow(&'a [u8]),
+    Wide(Vec<u16>),
+}
+
+fn samples(frame: &Y4mFrame, plane: usize) -> Samples<'_> {
+    let bytes = [frame.y(), frame.cb(), frame.cr()][plane];
+    if frame.bit_depth() <= 8 {
+        return Samples::Narrow(bytes);
+    }
+    Samples::Wide(
+        bytes
+            .chunks_exact(2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+            .collect(),
+    )
+}
+
+/// MSE and SSIM of one plane.
+fn plane_quality(
+    reference: &Y4mFrame,
+    distorted: &Y4mFrame,
+    plane: usize,
+    (w, h): (usize, usize),
+    peak: f64,
+) -> Result<(f64, f64), SourceError> {
+    match (samples(reference, plane), samples(distorted, plane)) {
+        (Samples::Narrow(a), Samples::Narrow(b)) => Ok((mse(a, b)?, ssim_of(a, b, w, h, peak)?)),
+        (Samples::Wide(a), Samples::Wide(b)) => Ok((mse(&a, &b)?, ssim_of(&a, &b, w, h, peak)?)),
+        _ => Err(SourceError::Mismatch("planes of different depths".into())),
+    }
 }
 
 /// PSNR and SSIM of every plane of `distorted` against `reference`, on the
-/// stored (limited-range) values, as ffmpeg's `psnr` and `ssim` filters
-/// report them. Mono frames have only the Y plane (the others repeat it).
+/// stored (limited-range) values of any depth, as ffmpeg's `psnr` and
+/// `ssim` filters report them. Mono frames have only the Y plane (the
+/// others repeat it).
 ///
 /// # Errors
-/// [`SourceError::Mismatch`] when the frames differ in size or layout.
+/// [`SourceError::Mismatch`] when the frames differ in size, layout or
+/// depth, with both.
 pub fn frame_quality(
     reference: &Y4mFrame,
     distorted: &Y4mFrame,
 ) -> Result<FrameQuality, SourceError> {
-    let layout = |f: &Y4mFrame| (f.width(), f.height(), f.colorspace());
+    let layout = |f: &Y4mFrame| {
+        format!(
+            "{}x{} {}",
+            f.width(),
+            f.height(),
+            f.colorspace().tag_with_depth(f.bit_depth())
+        )
+    };
     if layout(reference) != layout(distorted) {
         return Err(SourceError::Mismatch(format!(
-            "reference {:?} and distorted {:?} differ",
+            "the reference is {} and the distorted frame {}",
             layout(reference),
             layout(distorted)
         )));
     }
+    let peak = f64::from((1u32 << reference.bit_depth()) - 1);
     let (w, h) = (reference.width() as usize, reference.height() as usize);
     let (cw, ch) = reference
         .colorspace()
         .chroma_size(reference.width(), reference.height());
     let (cw, ch) = (cw as usize, ch as usize);
-    let mse_y = mse(reference.y(), distorted.y())?;
-    let ssim_y = ssim(reference.y(), distorted.y(), w, h)?;
+    let (mse_y, ssim_y) = plane_quality(reference, distorted, 0, (w, h), peak)?;
     if cw == 0 {
-        let p = psnr_of_mse(mse_y);
+        let p = psnr_of_mse(mse_y, peak);
         return Ok(FrameQuality {
+            mse: [mse_y; 4],
             psnr: [p; 4],
             ssim: [ssim_y; 4],
+            peak,
         });
     }
-    let (mse_u, mse_v) = (
-        mse(reference.cb(), distorted.cb())?,
-        mse(reference.cr(), distorted.cr())?,
-    );
-    let (ssim_u, ssim_v) = (
-        ssim(reference.cb(), distorted.cb(), cw, ch)?,
-        ssim(reference.cr(), distorted.cr(), cw, ch)?,
-    );
+    let (mse_u, ssim_u) = plane_quality(reference, distorted, 1, (cw, ch), peak)?;
+    let (mse_v, ssim_v) = plane_quality(reference, distorted, 2, (cw, ch), peak)?;
     let (wy, wc) = ((w * h) as f64, (cw * ch) as f64);
     let total = wy + 2.0 * wc;
     let mse_avg = (wy * mse_y + wc * (mse_u + mse_v)) / total;
     let ssim_avg = (wy * ssim_y + wc * (ssim_u + ssim_v)) / total;
+    let mse = [mse_y, mse_u, mse_v, mse_avg];
     Ok(FrameQuality {
-        psnr: [
-            psnr_of_mse(mse_y),
-            psnr_of_mse(mse_u),
-            psnr_of_mse(mse_v),
-            psnr_of_mse(mse_avg),
-        ],
+        mse,
+        psnr: mse.map(|m| psnr_of_mse(m, peak)),
         ssim: [ssim_y, ssim_u, ssim_v, ssim_avg],
+        peak,
     })
+}
+
+/// The quality of a whole video, summarised as ffmpeg's `psnr` and `ssim`
+/// filters summarise it at the end of a run: PSNR from the mean MSE over
+/// the frames (per plane and for the frame), SSIM the mean over the frames.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    frames: u64,
+    mse: [f64; 4],
+    ssim: [f64; 4],
+    peak: f64,
+}
+
+impl Summary {
+    /// An empty summary.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one frame's quality.
+    pub fn push(&mut self, q: &FrameQuality) {
+        self.frames += 1;
+        self.peak = q.peak;
+        for k in 0..4 {
+            self.mse[k] += q.mse[k];
+            self.ssim[k] += q.ssim[k];
+        }
+    }
+
+    /// Frames added.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// PSNR of Y, U, V and the frame (ffmpeg's `y`, `u`, `v`, `average`);
+    /// `None` before the first frame.
+    pub fn psnr(&self) -> Option<[f64; 4]> {
+        let n = self.frames as f64;
+        (self.frames > 0).then(|| self.mse.map(|m| psnr_of_mse(m / n, self.peak)))
+    }
+
+    /// Mean SSIM of Y, U, V and the frame (ffmpeg's `Y`, `U`, `V`, `All`);
+    /// `None` before the first frame.
+    pub fn ssim(&self) -> Option<[f64; 4]> {
+        let n = self.frames as f64;
+        (self.frames > 0).then(|| self.ssim.map(|s| s / n))
+    }
+}
+
+/// Pairs the pictures of a reference and a distorted video for
+/// full-reference quality, as ffmpeg's `psnr` and `ssim` filters pair
+/// them: by presentation time, each video's times counted from its first
+/// picture. Picture `i` of one is paired with picture `i` of the other,
+/// and each pair is checked: the times must agree within half the
+/// reference's interval to its previous picture (past that, a
+/// nearest-time pairing would pair differently), the sizes and layouts
+/// must be equal, and both videos must end together.
+///
+/// The iterator yields `Result<(reference, distorted)>`; a pair that
+/// cannot be aligned is a [`SourceError::Mismatch`] naming the picture and
+/// the numbers that disagree (sizes, times, lengths), after which it
+/// yields nothing more.
+pub fn aligned<R, D>(reference: R, distorted: D) -> Aligned<R::IntoIter, D::IntoIter>
+where
+    R: IntoIterator<Item = Result<Picture, SourceError>>,
+    D: IntoIterator<Item = Result<Picture, SourceError>>,
+{
+    Aligned {
+        reference: reference.into_iter(),
+        distorted: distorted.into_iter(),
+        origin: None,
+        previous: None,
+        pairs: 0,
+        done: false,
+    }
+}
+
+/// The iterator of [`aligned`].
+#[derive(Debug)]
+pub struct Aligned<R, D> {
+    reference: R,
+    distorted: D,
+    /// The first pictures' times.
+    origin: Option<(Duration, Duration)>,
+    /// The previous reference picture's time.
+    previous: Option<Duration>,
+    pairs: u64,
+    done: bool,
+}
+
+impl<R, D> Aligned<R, D> {
+    fn check(&mut self, r: &Picture, d: &Picture) -> Result<(), SourceError> {
+        let i = self.pairs;
+        let layout = |f: &Y4mFrame| {
+            format!(
+                "{}x{} {}",
+                f.width(),
+                f.height(),
+                f.colorspace().tag_with_depth(f.bit_depth())
+            )
+        };
+        let (lr, ld) = (layout(&r.frame), layout(&d.frame));
+        if lr != ld {
+            return Err(SourceError::Mismatch(format!(
+                "picture {i}: the reference is {lr}, the distorted video {ld}"
+            )));
+        }
+        let (r0, d0) = *self.origin.get_or_insert((r.timestamp, d.timestamp));
+        let rel = |t: Duration, t0: Duration| t.as_secs_f64() - t0.as_secs_f64();
+        let (tr, td) = (rel(r.timestamp, r0), rel(d.timestamp, d0));
+        let tolerance = self.previous.map_or(0.0, |p| rel(r.timestamp, p) / 2.0);
+        if (tr - td).abs() > tolerance.max(1e-6) {
+            return Err(SourceError::Mismatch(format!(
+                "picture {i} is at {tr:.6} s in the reference and at {td:.6} s in the distorted                  video (from each one's first picture): their rates differ or pictures are                  missing from one"
+            )));
+        }
+        self.previous = Some(r.timestamp);
+        Ok(())
+    }
+}
+
+impl<R, D> Iterator for Aligned<R, D>
+where
+    R: Iterator<Item = Result<Picture, SourceError>>,
+    D: Iterator<Item = Result<Picture, SourceError>>,
+{
+    type Item = Result<(Picture, Picture), SourceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let ends = |which: &str, other: &str, n: u64| {
+            Err(SourceError::Mismatch(format!(
+                "the {which} ends after {n} pictures, the {other} has more"
+            )))
+        };
+        let r = match (self.reference.next(), self.distorted.next()) {
+            (None, None) => Ok(None),
+            (Some(Err(e)), _) | (_, Some(Err(e))) => Err(e),
+            (Some(Ok(_)), None) => ends("distorted video", "reference", self.pairs),
+            (None, Some(Ok(_))) => ends("reference", "distorted video", self.pairs),
+            (Some(Ok(r)), Some(Ok(d))) => self.check(&r, &d).map(|()| Some((r, d))),
+        };
+        match r {
+            Ok(Some(pair)) => {
+                self.pairs += 1;
+                Some(Ok(pair))
+            }
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
 }
 
 /// A [`FeatureExtractor`] of `(reference, distorted)` frame pairs, aligned
@@ -251,7 +475,7 @@ impl FeatureExtractor<(Frame, Frame)> for FullReference {
                 s += ssim(&pr, &pd, w, h)?;
             }
         }
-        let p = psnr_of_mse(m / c as f64).min(self.cap_db);
+        let p = psnr_of_mse(m / c as f64, PEAK).min(self.cap_db);
         Ok(vec![Array1::from(vec![p, s / c as f64])])
     }
 }

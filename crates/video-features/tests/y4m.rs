@@ -308,3 +308,39 @@ fn grey_of_rgb_agrees_with_luma_and_batches_stack() {
     assert!((batch.index_axis(ndarray::Axis(0), 0).mean().unwrap() - want).abs() < 0.01);
     assert!(m > 0.1 && m < 0.9);
 }
+
+#[test]
+fn ten_bit_streams_read_widen_and_round_trip() {
+    // ffmpeg's widening of the 8-bit 4:2:0 stream to 10 bits per sample
+    let bytes = testdata("vtest_160x120_420p10.y4m");
+    let mut r = Y4mReader::new(bytes.as_slice()).unwrap();
+    assert_eq!(
+        (r.header().bit_depth, r.header().frame_bytes()),
+        (10, 2 * 160 * 120 * 3 / 2)
+    );
+    let narrow = testdata("vtest_160x120_420.y4m");
+    let mut r8 = Y4mReader::new(narrow.as_slice()).unwrap();
+    let mut w = Y4mWriter::new(Vec::new(), r.header().clone()).unwrap();
+    let mut n = 0;
+    while let Some(f) = r.read_frame().unwrap() {
+        let f8 = r8.read_frame().unwrap().unwrap();
+        assert_eq!(f.bit_depth(), 10);
+        assert!((0..f.y().len() / 2).all(|i| f.sample(0, i) <= 1023));
+        // rounded back to 8 bits: the samples it was made from
+        let back = f.to_8bit();
+        for (a, b) in [
+            (back.y(), f8.y()),
+            (back.cb(), f8.cb()),
+            (back.cr(), f8.cr()),
+        ] {
+            assert_eq!(a, b, "frame {n}");
+        }
+        assert_eq!(f.to_luma(), f8.to_luma());
+        w.write_frame(&f).unwrap();
+        // an 8-bit frame does not fit a 10-bit stream
+        assert!(matches!(w.write_frame(&f8), Err(SourceError::Mismatch(_))));
+        n += 1;
+    }
+    assert_eq!(n, 2);
+    assert_eq!(w.finish().unwrap(), bytes);
+}

@@ -53,6 +53,7 @@
 
 mod probe;
 mod process;
+mod yuv;
 
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
@@ -66,9 +67,10 @@ use std::time::Duration;
 use image::RgbImage;
 use oddframe::Frame;
 
-use crate::y4m::Y4mReader;
+use crate::y4m::{Picture, Y4mReader};
 pub use probe::VideoInfo;
 use process::{Watchdog, Watched};
+pub use yuv::YuvSource;
 
 use crate::{frame_time, Limits, PixelFormat, SourceError};
 
@@ -275,6 +277,32 @@ impl Ffmpeg {
         }
     }
 
+    /// Starts decoding to the planes as the file stores them: the
+    /// decoder's own YUV or grey samples, 8 bits or deeper (10-bit video
+    /// stays 10-bit), unconverted — what full-reference quality is measured
+    /// on ([`crate::quality::frame_quality`]). A decoder format a
+    /// YUV4MPEG2 stream cannot carry (RGB, NV12, 4:1:1) is converted by
+    /// ffmpeg to the nearest one it can, as ffmpeg's own quality filters
+    /// convert it. Returns once the stream's header arrived.
+    ///
+    /// # Errors
+    /// As [`Ffmpeg::open`].
+    pub fn open_yuv(self) -> Result<YuvSource, SourceError> {
+        self.check()?;
+        let mut filters: Vec<String> = self
+            .size
+            .map(|(w, h)| format!("scale={w}:{h}"))
+            .into_iter()
+            .collect();
+        filters.push(NATIVE_FORMATS.into());
+        let mut cmd = self.command(&filters);
+        cmd.args(["-strict", "-1", "-f", "yuv4mpegpipe"])
+            .args(DIRECT_OUTPUT);
+        let mut source = FfmpegSource::spawn(self, cmd, None, 1 << 20)?;
+        source.read_y4m_header()?;
+        Ok(YuvSource::new(source))
+    }
+
     /// ffmpeg's arguments up to the output format: input, seek, duration,
     /// stream selection, the frame rate when one was asked for, `filters`,
     /// and the timestamp of every frame printed to stderr.
@@ -340,6 +368,13 @@ impl Ffmpeg {
 /// decodes, grey first; ffmpeg keeps the decoder's format when it is one
 /// of them and otherwise converts to the nearest.
 const Y4M_FORMATS: &str = "format=gray|yuv420p|yuvj420p|yuv422p|yuvj422p|yuv444p|yuvj444p";
+
+/// Every pixel format a YUV4MPEG2 stream carries, 8-bit first: ffmpeg
+/// keeps the decoder's format when it is one of them.
+const NATIVE_FORMATS: &str = "format=gray|yuv420p|yuvj420p|yuv422p|yuvj422p|yuv444p|yuvj444p|\
+gray9le|gray10le|gray12le|gray16le|yuv420p9le|yuv420p10le|yuv420p12le|yuv420p14le|yuv420p16le|\
+yuv422p9le|yuv422p10le|yuv422p12le|yuv422p14le|yuv422p16le|\
+yuv444p9le|yuv444p10le|yuv444p12le|yuv444p14le|yuv444p16le";
 
 /// Standard output, written without ffmpeg's 32 KiB I/O buffer: one write
 /// per frame into the (enlarged) pipe instead of a wake-up of the reader
@@ -522,28 +557,50 @@ impl FfmpegSource {
         self.config.ffmpeg.display().to_string()
     }
 
-    fn read_frame(&mut self) -> Result<Option<Frame>, SourceError> {
+    /// The next picture with its index and time: raw RGB, or the planes
+    /// of a YUV4MPEG2 stream.
+    fn read_next(&mut self) -> Result<Option<(Decoded, u64, Duration)>, SourceError> {
         let (w, h) = self.frame_size();
         self.dog.progress();
         let r = match &mut self.output {
             Output::Raw(pipe) => read_rgb(pipe, w, h),
-            Output::Y4m(reader) => match reader.next() {
-                Some(f) => f.map(|f| Step::Frame(f.into_buffer())),
-                None => Ok(Step::End(0)),
+            Output::Y4m(reader) => match reader.read_frame() {
+                Ok(Some(f)) => Ok(Step::Got(Decoded::Planes(f))),
+                Ok(None) => Ok(Step::End(0)),
+                Err(e) => Err(e),
             },
             Output::Closed => Ok(Step::End(0)),
         };
         self.dog.disarm();
         match r {
-            Ok(Step::Frame(buffer)) => {
+            Ok(Step::End(got)) => self.end_of_stream(got).map(|()| None),
+            Ok(Step::Got(picture)) => {
                 let index = self.next_index;
                 let t = self.frame_time(index)?;
                 self.next_index += 1;
-                Ok(Some(Frame::new(buffer, index, t)))
+                Ok(Some((picture, index, t)))
             }
-            Ok(Step::End(got)) => self.end_of_stream(got),
             Err(e) => Err(self.explain(e)),
         }
+    }
+
+    /// The next picture's planes (for a source opened by
+    /// [`Ffmpeg::open_yuv`]).
+    fn read_picture(&mut self) -> Result<Option<Picture>, SourceError> {
+        match self.read_next()? {
+            None => Ok(None),
+            Some((Decoded::Planes(f), index, t)) => Ok(Some(Picture::new(f, index, t))),
+            Some((Decoded::Rgb(_), ..)) => Err(SourceError::Mismatch(
+                "an RGB source has no YUV planes".into(),
+            )),
+        }
+    }
+
+    fn read_frame(&mut self) -> Result<Option<Frame>, SourceError> {
+        Ok(self.read_next()?.map(|(picture, index, t)| match picture {
+            Decoded::Planes(f) => Frame::luma(f.into_luma(), index, t),
+            Decoded::Rgb(buffer) => Frame::new(buffer, index, t),
+        }))
     }
 
     /// The presentation time of frame `index`, which ffmpeg printed before
@@ -620,7 +677,7 @@ impl FfmpegSource {
 
     /// ffmpeg closed its output after `got` bytes of a frame: its exit
     /// status and log decide between a clean end and an error.
-    fn end_of_stream(&mut self, got: usize) -> Result<Option<Frame>, SourceError> {
+    fn end_of_stream(&mut self, got: usize) -> Result<(), SourceError> {
         if self.dog.fired() {
             return Err(self.stalled());
         }
@@ -639,14 +696,22 @@ impl FfmpegSource {
                 got,
             });
         }
-        Ok(None)
+        Ok(())
     }
+}
+
+/// A whole picture read from ffmpeg's output.
+enum Decoded {
+    /// An RGB frame.
+    Rgb(oddframe::FrameBuffer),
+    /// A frame's planes as stored.
+    Planes(crate::y4m::Y4mFrame),
 }
 
 /// One read from ffmpeg's output.
 enum Step {
-    /// A whole frame.
-    Frame(oddframe::FrameBuffer),
+    /// A whole picture.
+    Got(Decoded),
     /// The end of the output after this many bytes of a frame.
     End(usize),
 }
@@ -666,7 +731,7 @@ fn read_rgb(pipe: &mut Watched, w: u32, h: u32) -> Result<Step, SourceError> {
         return Ok(Step::End(got));
     }
     RgbImage::from_raw(w, h, buf)
-        .map(|img| Step::Frame(oddframe::FrameBuffer::Rgb(img)))
+        .map(|img| Step::Got(Decoded::Rgb(oddframe::FrameBuffer::Rgb(img))))
         .ok_or_else(|| SourceError::Mismatch("frame buffer of the wrong size".into()))
 }
 

@@ -285,6 +285,20 @@ impl Read for Watched {
 #[cfg(test)]
 mod tests {
     use super::parse_stamp;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_line_parses_or_is_log_without_panicking(line in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = parse_stamp(&line);
+        }
+
+        #[test]
+        fn printed_stamps_read_back(frame in 0u64..1 << 40, pts in any::<i64>()) {
+            let line = format!("frame:{frame:<4} pts:{pts:<7} pts_time:{}", pts as f64 / 1e6);
+            prop_assert_eq!(parse_stamp(line.as_bytes()), Some((frame, Some(pts))));
+        }
+    }
 
     #[test]
     fn stamp_lines_parse_and_others_do_not() {

@@ -7,12 +7,14 @@ use crate::SourceError;
 
 /// The Y, Cb and Cr planes of one frame (Cb and Cr empty for mono), each
 /// row-major without padding, with limited-range ("studio swing") BT.601
-/// values as YUV4MPEG2 streams carry them.
+/// values as YUV4MPEG2 streams carry them. Samples deeper than 8 bits take
+/// two bytes each, little endian.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Y4mFrame {
     width: u32,
     height: u32,
     colorspace: Colorspace,
+    bit_depth: u8,
     planes: [Vec<u8>; 3],
     full_range: bool,
 }
@@ -39,7 +41,7 @@ fn to_u8(v: f64) -> u8 {
 }
 
 impl Y4mFrame {
-    /// A frame from its planes.
+    /// A frame from its 8-bit planes.
     ///
     /// # Errors
     /// [`SourceError::Mismatch`] when a plane's length does not fit the
@@ -52,11 +54,41 @@ impl Y4mFrame {
         cb: Vec<u8>,
         cr: Vec<u8>,
     ) -> Result<Self, SourceError> {
+        Self::from_planes_with_depth(width, height, colorspace, 8, [y, cb, cr])
+    }
+
+    /// A frame from its planes of `bit_depth` (8 to 16) bits per sample,
+    /// two bytes per sample, little endian, above 8 bits.
+    ///
+    /// ```
+    /// use video_features::y4m::{Colorspace, Y4mFrame};
+    /// // one 10-bit sample of 1023 (white) in a 1x1 mono frame
+    /// let f = Y4mFrame::from_planes_with_depth(1, 1, Colorspace::Mono, 10, [vec![0xff, 0x03], vec![], vec![]])?;
+    /// assert_eq!((f.bit_depth(), f.sample(0, 0)), (10, 1023));
+    /// # Ok::<(), video_features::SourceError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`SourceError::Mismatch`] when a plane's length does not fit the
+    /// size, layout and depth, or the depth is outside 8..=16.
+    pub fn from_planes_with_depth(
+        width: u32,
+        height: u32,
+        colorspace: Colorspace,
+        bit_depth: u8,
+        [y, cb, cr]: [Vec<u8>; 3],
+    ) -> Result<Self, SourceError> {
+        if !(8..=16).contains(&bit_depth) {
+            return Err(SourceError::Mismatch(format!(
+                "{bit_depth} bits per sample (8 to 16 are supported)"
+            )));
+        }
         let (cw, ch) = colorspace.chroma_size(width, height);
+        let per = if bit_depth > 8 { 2 } else { 1 };
         let want = [
-            u64::from(width) * u64::from(height),
-            u64::from(cw) * u64::from(ch),
-            u64::from(cw) * u64::from(ch),
+            u64::from(width) * u64::from(height) * per,
+            u64::from(cw) * u64::from(ch) * per,
+            u64::from(cw) * u64::from(ch) * per,
         ];
         for (name, (plane, n)) in ["Y", "Cb", "Cr"]
             .iter()
@@ -66,7 +98,7 @@ impl Y4mFrame {
                 return Err(SourceError::Mismatch(format!(
                     "{name} plane has {} bytes, a {width}x{height} {} frame needs {n}",
                     plane.len(),
-                    colorspace.tag()
+                    colorspace.tag_with_depth(bit_depth)
                 )));
             }
         }
@@ -74,9 +106,59 @@ impl Y4mFrame {
             width,
             height,
             colorspace,
+            bit_depth,
             planes: [y, cb, cr],
             full_range: false,
         })
+    }
+
+    /// Bits per sample (8 to 16).
+    pub fn bit_depth(&self) -> u8 {
+        self.bit_depth
+    }
+
+    /// Sample `i` of plane `plane` (0 = Y, 1 = Cb, 2 = Cr), whatever the
+    /// depth.
+    ///
+    /// # Panics
+    /// When the plane or the sample does not exist.
+    pub fn sample(&self, plane: usize, i: usize) -> u16 {
+        let p = &self.planes[plane];
+        if self.bit_depth > 8 {
+            u16::from_le_bytes([p[2 * i], p[2 * i + 1]])
+        } else {
+            u16::from(p[i])
+        }
+    }
+
+    /// The frame reduced to 8 bits per sample (rounded), or a copy when it
+    /// is 8-bit already.
+    pub fn to_8bit(&self) -> Self {
+        if self.bit_depth <= 8 {
+            return self.clone();
+        }
+        let shift = u32::from(self.bit_depth - 8);
+        let half = 1u32 << (shift - 1);
+        let reduce = |p: &Vec<u8>| -> Vec<u8> {
+            p.chunks_exact(2)
+                .map(|b| {
+                    let v = u32::from(u16::from_le_bytes([b[0], b[1]]));
+                    ((v + half) >> shift).min(255) as u8
+                })
+                .collect()
+        };
+        Self {
+            planes: [
+                reduce(&self.planes[0]),
+                reduce(&self.planes[1]),
+                reduce(&self.planes[2]),
+            ],
+            bit_depth: 8,
+            width: self.width,
+            height: self.height,
+            colorspace: self.colorspace,
+            full_range: self.full_range,
+        }
     }
 
     /// Marks the values as full range (0..255, as the extension tag
@@ -107,7 +189,7 @@ impl Y4mFrame {
         self.colorspace
     }
 
-    /// The luma plane.
+    /// The luma plane's bytes (two per sample above 8 bits).
     pub fn y(&self) -> &[u8] {
         &self.planes[0]
     }
@@ -130,13 +212,20 @@ impl Y4mFrame {
     /// (16..235) are expanded to 0..255, full-range ones copied. This is the
     /// BT.601 luma of the RGB picture, what a grey conversion of the
     /// decoded frame gives.
+    /// Deeper samples are first rounded to 8 bits.
     pub fn to_luma(&self) -> GrayImage {
+        if self.bit_depth > 8 {
+            return self.to_8bit().into_luma();
+        }
         self.luma_image(self.planes[0].clone())
     }
 
     /// [`Y4mFrame::to_luma`] without copying: the luma plane becomes the
     /// image (expanded in place when limited range).
     pub fn into_luma(mut self) -> GrayImage {
+        if self.bit_depth > 8 {
+            return self.to_8bit().into_luma();
+        }
         let grey = std::mem::take(&mut self.planes[0]);
         self.luma_image(grey)
     }
@@ -158,8 +247,11 @@ impl Y4mFrame {
     /// (luma 16..235, chroma 16..240) unless the frame is marked full range.
     /// Chroma is upsampled by replication (each chroma sample covers the
     /// luma samples of its block), which ignores the 4:2:0 siting; mono
-    /// frames become grey.
+    /// frames become grey; deeper samples are first rounded to 8 bits.
     pub fn to_rgb(&self) -> RgbImage {
+        if self.bit_depth > 8 {
+            return self.to_8bit().to_rgb();
+        }
         let (y0, ys, cs) = if self.full_range {
             (0.0, 1.0, 1.0)
         } else {
@@ -202,6 +294,7 @@ impl Y4mFrame {
             width: image.width(),
             height: image.height(),
             colorspace: Colorspace::Mono,
+            bit_depth: 8,
             planes: [image.as_raw().clone(), Vec::new(), Vec::new()],
             full_range: true,
         }
@@ -242,6 +335,7 @@ impl Y4mFrame {
             width: image.width(),
             height: image.height(),
             colorspace,
+            bit_depth: 8,
             planes: [y, cb, cr],
             full_range: false,
         }

@@ -21,7 +21,8 @@ pub enum Interlace {
     Unknown,
 }
 
-/// Chroma layout of an 8-bit stream (`C` tag). The three 4:2:0 variants
+/// Chroma layout of a stream (`C` tag; the sample depth is
+/// [`Y4mHeader::bit_depth`]). The three 4:2:0 variants
 /// differ only in where the chroma samples sit relative to the luma
 /// samples; the planes have the same size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +86,23 @@ impl Colorspace {
         }
     }
 
-    /// Bytes of one frame's planes.
+    /// The tag value for this layout at `bit_depth` bits per sample:
+    /// [`Colorspace::tag`] for 8 bits, else as ffmpeg writes it (`420p10`,
+    /// `422p12`, `444p16`, `mono10`; 4:2:0 without a siting).
+    pub fn tag_with_depth(self, bit_depth: u8) -> String {
+        if bit_depth <= 8 {
+            return self.tag().to_owned();
+        }
+        let base = match self {
+            Colorspace::C422 => "422p",
+            Colorspace::C444 => "444p",
+            Colorspace::Mono => "mono",
+            _ => "420p",
+        };
+        format!("{base}{bit_depth}")
+    }
+
+    /// Bytes of one 8-bit frame's planes.
     pub fn frame_bytes(self, width: u32, height: u32) -> u64 {
         let (cw, ch) = self.chroma_size(width, height);
         u64::from(width) * u64::from(height) + 2 * u64::from(cw) * u64::from(ch)
@@ -116,6 +133,9 @@ pub struct Y4mHeader {
     pub aspect: (u32, u32),
     /// Chroma layout.
     pub colorspace: Colorspace,
+    /// Bits per sample, 8 to 16; deeper samples take two bytes, little
+    /// endian, in the low bits.
+    pub bit_depth: u8,
     /// `X` extension tags, without the `X` (for example `YSCSS=420JPEG`).
     pub extensions: Vec<String>,
 }
@@ -130,13 +150,23 @@ impl Y4mHeader {
             interlace: Interlace::Progressive,
             aspect: (1, 1),
             colorspace,
+            bit_depth: 8,
             extensions: Vec::new(),
+        }
+    }
+
+    /// Bytes per sample: 1 up to 8 bits, else 2.
+    pub fn sample_bytes(&self) -> u64 {
+        if self.bit_depth > 8 {
+            2
+        } else {
+            1
         }
     }
 
     /// Bytes of one frame's planes.
     pub fn frame_bytes(&self) -> u64 {
-        self.colorspace.frame_bytes(self.width, self.height)
+        self.colorspace.frame_bytes(self.width, self.height) * self.sample_bytes()
     }
 
     /// The header line, ending with `\n`.
@@ -156,7 +186,7 @@ impl Y4mHeader {
             self.frame_rate.1,
             self.aspect.0,
             self.aspect.1,
-            self.colorspace.tag()
+            self.colorspace.tag_with_depth(self.bit_depth)
         );
         for x in &self.extensions {
             s.push_str(" X");
@@ -208,14 +238,13 @@ impl Y4mHeader {
                     }
                 }
                 'C' => {
-                    header.colorspace = Colorspace::parse(value).map_err(|v| {
-                        if v.contains('p') && v.chars().last().is_some_and(|c| c.is_ascii_digit()) {
-                            SourceError::Unsupported(format!(
-                                "colorspace C{v}: only 8-bit 4:2:0, 4:2:2, 4:4:4 and mono are decoded"
-                            ))
-                        } else {
-                            SourceError::Unsupported(format!("colorspace C{v}"))
-                        }
+                    let (layout, depth) = split_depth(value);
+                    header.colorspace = Colorspace::parse(layout)
+                        .map_err(|v| SourceError::Unsupported(format!("colorspace C{v}")))?;
+                    header.bit_depth = depth.ok_or_else(|| {
+                        SourceError::Unsupported(format!(
+                            "colorspace C{value}: samples of 8 to 16 bits are decoded"
+                        ))
                     })?;
                 }
                 'X' => header.extensions.push(value.to_string()),
@@ -228,6 +257,25 @@ impl Y4mHeader {
         header.frame_rate = f.ok_or_else(|| bad(0, "no F (frame rate) tag".into()))?;
         Ok(header)
     }
+}
+
+/// `420p10` -> (`420jpeg`, 10), `mono12` -> (`mono`, 12), `422` ->
+/// (`422`, 8); the depth is `None` outside 8..=16.
+fn split_depth(v: &str) -> (&str, Option<u8>) {
+    let digits = v.len() - v.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 {
+        return (v, Some(8));
+    }
+    let (head, depth) = v.split_at(v.len() - digits);
+    let layout = match head {
+        "420p" => "420jpeg",
+        "422p" => "422",
+        "444p" => "444",
+        "mono" => "mono",
+        _ => return (v, Some(8)),
+    };
+    let depth = depth.parse::<u8>().ok().filter(|d| (8..=16).contains(d));
+    (layout, depth)
 }
 
 fn positive(v: &str) -> Option<u32> {
@@ -273,7 +321,8 @@ mod tests {
             b"YUV4MPEG2 W3 H2 F1:1 Iz",
             b"YUV4MPEG2 W99999999999 H2 F1:1",
             b"YUV4MPEG2 W3 H2 F1:1 C411",
-            b"YUV4MPEG2 W3 H2 F1:1 C420p10",
+            b"YUV4MPEG2 W3 H2 F1:1 C420p17",
+            b"YUV4MPEG2 W3 H2 F1:1 Cmono7",
             b"YUV4MPEG2 W3 H2 F1:1 \xff",
         ] {
             assert!(
@@ -283,9 +332,32 @@ mod tests {
             );
         }
         assert!(matches!(
-            Y4mHeader::parse(b"YUV4MPEG2 W3 H2 F1:1 C420p10"),
+            Y4mHeader::parse(b"YUV4MPEG2 W3 H2 F1:1 C420p17"),
             Err(SourceError::Unsupported(_))
         ));
+    }
+
+    #[test]
+    fn deep_samples_as_ffmpeg_tags_them() {
+        for (tag, cs, depth, bytes) in [
+            ("420p10", Colorspace::C420Jpeg, 10, 2 * (6 + 2 * 2)),
+            ("422p12", Colorspace::C422, 12, 2 * (6 + 2 * 2 * 2)),
+            ("444p16", Colorspace::C444, 16, 2 * 18),
+            ("mono10", Colorspace::Mono, 10, 12),
+            ("mono", Colorspace::Mono, 8, 6),
+        ] {
+            let line = format!("YUV4MPEG2 W3 H2 F1:1 C{tag} XYSCSS={}", tag.to_uppercase());
+            let h = Y4mHeader::parse(line.as_bytes()).unwrap();
+            assert_eq!(
+                (h.colorspace, h.bit_depth, h.frame_bytes()),
+                (cs, depth, bytes)
+            );
+            assert!(
+                h.to_line().contains(&format!(" C{tag} ")),
+                "{}",
+                h.to_line()
+            );
+        }
     }
 
     #[test]

@@ -58,8 +58,8 @@ impl<R: Read> Y4mReader<R> {
     ///
     /// # Errors
     /// [`SourceError::Malformed`] for a missing magic, tag or newline,
-    /// [`SourceError::Unsupported`] for layouts other than 8-bit 4:2:0,
-    /// 4:2:2, 4:4:4 and mono, [`SourceError::LimitExceeded`] for frames
+    /// [`SourceError::Unsupported`] for layouts other than 4:2:0, 4:2:2,
+    /// 4:4:4 and mono of 8 to 16 bits, [`SourceError::LimitExceeded`] for frames
     /// above the limits, [`SourceError::Io`] when reading fails.
     pub fn with_limits(reader: R, limits: Limits) -> Result<Self, SourceError> {
         let mut inner = BufReader::new(reader);
@@ -117,6 +117,20 @@ impl<R: Read> Y4mReader<R> {
         r
     }
 
+    /// The pictures with their planes as stored, each at `index /
+    /// frame_rate`.
+    pub fn pictures(self) -> impl Iterator<Item = Result<super::Picture, SourceError>> {
+        let rate = self.header.frame_rate;
+        let mut reader = self;
+        std::iter::from_fn(move || {
+            let index = reader.next_index;
+            reader
+                .read_frame()
+                .transpose()
+                .map(|f| f.map(|f| super::Picture::new(f, index, frame_time(index, rate))))
+        })
+    }
+
     fn read_frame_inner(&mut self) -> Result<Option<Y4mFrame>, SourceError> {
         let Some(line) = read_line(&mut self.inner, self.offset)? else {
             return Ok(None);
@@ -130,10 +144,11 @@ impl<R: Read> Y4mReader<R> {
         self.offset += line.len() as u64 + 1;
         let h = &self.header;
         let (cw, ch) = h.colorspace.chroma_size(h.width, h.height);
+        let per = h.sample_bytes() as usize;
         let sizes = [
-            (h.width as usize) * (h.height as usize),
-            (cw as usize) * (ch as usize),
-            (cw as usize) * (ch as usize),
+            (h.width as usize) * (h.height as usize) * per,
+            (cw as usize) * (ch as usize) * per,
+            (cw as usize) * (ch as usize) * per,
         ];
         // each plane read straight into its own buffer
         let mut planes: [Vec<u8>; 3] = Default::default();
@@ -159,8 +174,7 @@ impl<R: Read> Y4mReader<R> {
         }
         self.offset += got as u64;
         self.next_index += 1;
-        let [y, cb, cr] = planes;
-        Y4mFrame::from_planes(h.width, h.height, h.colorspace, y, cb, cr)
+        Y4mFrame::from_planes_with_depth(h.width, h.height, h.colorspace, h.bit_depth, planes)
             .map(|f| Some(f.with_full_range(self.full_range)))
     }
 }

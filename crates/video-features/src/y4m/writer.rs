@@ -47,17 +47,22 @@ impl<W: Write> Y4mWriter<W> {
     /// from the header's; [`SourceError::Io`] when writing fails.
     pub fn write_frame(&mut self, frame: &Y4mFrame) -> Result<(), SourceError> {
         let h = &self.header;
-        if (frame.width(), frame.height(), frame.colorspace()) != (h.width, h.height, h.colorspace)
-        {
+        let layout = (
+            frame.width(),
+            frame.height(),
+            frame.colorspace(),
+            frame.bit_depth(),
+        );
+        if layout != (h.width, h.height, h.colorspace, h.bit_depth) {
             return Err(SourceError::Mismatch(format!(
                 "frame {} is {}x{} {}, the stream is {}x{} {}",
                 self.frames,
                 frame.width(),
                 frame.height(),
-                frame.colorspace().tag(),
+                frame.colorspace().tag_with_depth(frame.bit_depth()),
                 h.width,
                 h.height,
-                h.colorspace.tag()
+                h.colorspace.tag_with_depth(h.bit_depth)
             )));
         }
         self.inner.write_all(b"FRAME\n")?;
