@@ -134,6 +134,7 @@ fn run(o: &Cli) -> AnyResult<()> {
     println!("decoder         {}", source.info.decoder);
     let (fps, count) = (source.info.frame_rate, source.info.frame_count);
     let duration = source.info.duration.map(|d| d.as_secs_f64());
+    let source_vfr = source.info.variable_rate;
     let mut per_frame: PerFrame = Vec::new();
     let (mut frames, mut size) = (0u64, (0, 0));
     if let Some(reference) = &o.reference {
@@ -157,6 +158,8 @@ fn run(o: &Cli) -> AnyResult<()> {
         show(fps.map(|f| format!("{f:.3} fps")))
     );
     println!("frames (source) {}", show(count.map(|n| n.to_string())));
+    let vfr = source_vfr.map(|v| if v { "variable" } else { "constant" });
+    println!("rate kind       {}", show(vfr.map(str::to_owned)));
     println!(
         "duration        {}",
         show(duration.map(|d| format!("{d:.3} s")))

@@ -1,5 +1,6 @@
-//! Y4M streams from arbitrary bytes under small limits: frames or an error,
-//! never a panic or an allocation above the limits.
+//! Y4M streams (8 to 16 bits per sample) from arbitrary bytes under small
+//! limits: frames or an error, never a panic or an allocation above the
+//! limits.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -19,6 +20,8 @@ fuzz_target!(|data: &[u8]| {
     let mut w = Y4mWriter::new(Vec::new(), header).expect("a parsed header writes");
     while let Ok(Some(f)) = r.read_frame() {
         let _ = f.to_luma();
+        // any depth and layout: quality against itself, or an error
+        let _ = video_features::quality::frame_quality(&f, &f);
         if rgb {
             let _ = f.to_rgb();
         }

@@ -12,9 +12,9 @@ seeds=fuzz/seeds
 
 mkdir -p "$seeds"/{ffprobe_parse,y4m_read,qoe_csv,pipeline_load}
 # what ffprobe says about a bundled video and a bundled Y4M file
-ffprobe_entries="stream=codec_name,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration,bit_rate:stream_side_data=rotation:format=format_name,duration,bit_rate"
-for f in vtest.avi carphone_pristine.12f.y4m; do
-    ffprobe -v error -select_streams v:0 -of flat -show_entries "$ffprobe_entries" \
+ffprobe_entries="stream=codec_name,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration,bit_rate:stream_side_data=rotation:format=format_name,duration,bit_rate:packet=pts"
+for f in vtest.avi carphone_pristine.12f.y4m carphone_vfr.mkv; do
+    ffprobe -v error -select_streams v:0 -of flat -show_entries "$ffprobe_entries" -read_intervals "%+#64" \
         "testdata/video/$f" > "$seeds/ffprobe_parse/${f%%.*}.txt"
 done
 # two 16x16 frames, 4:2:0 and 4:4:4
@@ -22,6 +22,8 @@ ffmpeg -v error -y -f lavfi -i testsrc2=size=16x16:rate=5 -frames:v 2 -pix_fmt y
     "$seeds/y4m_read/testsrc2_420.y4m"
 ffmpeg -v error -y -f lavfi -i testsrc2=size=16x16:rate=5 -frames:v 2 -pix_fmt yuv444p \
     -strict -1 "$seeds/y4m_read/testsrc2_444.y4m"
+ffmpeg -v error -y -f lavfi -i testsrc2=size=16x16:rate=5 -frames:v 2 -pix_fmt yuv420p10le \
+    -strict -1 "$seeds/y4m_read/testsrc2_420p10.y4m"
 # the head of the bundled QoE windows
 head -n 6 testdata/qoe/live_nflx_ii_test.csv > "$seeds/qoe_csv/live_nflx_ii_head.csv"
 # a QoE pipeline of the original setting (49 support vectors)

@@ -40,6 +40,10 @@ pub struct SourceInfo {
     pub duration: Option<Duration>,
     /// Width and height of the frames, when known before decoding.
     pub size: Option<(u32, u32)>,
+    /// Whether the pictures come at a variable rate, when known (see
+    /// [`crate::ffmpeg::VideoInfo::variable_rate`]); image sequences and
+    /// `.y4m` files are constant-rate.
+    pub variable_rate: Option<bool>,
 }
 
 /// An opened source: its frames (sampled as asked) and what is known of it.
@@ -156,6 +160,7 @@ pub fn open(input: impl AsRef<Path>, o: OpenOptions) -> Result<Source, SourceErr
             frame_count: Some(n),
             duration: Duration::try_from_secs_f64(n as f64 / fps).ok(),
             size: None,
+            variable_rate: Some(false),
         };
         return Ok(Source {
             frames: Box::new(seq.sample(sampler)),
@@ -173,6 +178,7 @@ pub fn open(input: impl AsRef<Path>, o: OpenOptions) -> Result<Source, SourceErr
             frame_count: None,
             duration: None,
             size: Some((h.width, h.height)),
+            variable_rate: Some(false),
         };
         return Ok(Source {
             frames: Box::new(r.sample(sampler)),
@@ -267,6 +273,7 @@ fn open_ffmpeg(input: &Path, o: OpenOptions, limits: Limits) -> Result<Source, S
         frame_count: v.frames,
         duration: v.duration,
         size: Some(source.frame_size()),
+        variable_rate: v.variable_rate,
     };
     Ok(Source {
         frames: Box::new(source),

@@ -109,3 +109,12 @@ fn a_requested_rate_resamples_to_constant_intervals() {
         .count();
     assert_eq!(repeats, 120 - 84);
 }
+
+#[test]
+fn the_probe_says_which_files_are_variable_rate() {
+    for name in FILES {
+        let info = Ffmpeg::new(path(name)).probe().unwrap();
+        let vfr = name.contains("vfr");
+        assert_eq!(info.variable_rate, Some(vfr), "{name}");
+    }
+}

@@ -68,7 +68,7 @@ use image::RgbImage;
 use oddframe::Frame;
 
 use crate::y4m::{Picture, Y4mReader};
-pub use probe::VideoInfo;
+pub use probe::{VideoInfo, PROBED_PACKETS};
 use process::{Watchdog, Watched};
 pub use yuv::YuvSource;
 
@@ -205,7 +205,8 @@ impl Ffmpeg {
     pub fn probe(&self) -> Result<VideoInfo, SourceError> {
         let mut cmd = Command::new(&self.ffprobe);
         cmd.args(["-v", "error", "-select_streams", "v:0", "-of", "flat"])
-            .args(["-show_entries", PROBE_ENTRIES]);
+            .args(["-show_entries", PROBE_ENTRIES])
+            .args(["-read_intervals", &format!("%+#{}", probe::PROBED_PACKETS)]);
         self.input_args(&mut cmd);
         let (status, out, err) =
             process::run_with_deadline(&self.ffprobe, &mut cmd, self.stall_timeout)?;
@@ -389,7 +390,8 @@ const TIMESTAMPS: &str = "settb=AVTB,metadata=mode=add:key=oddframe.pts:value=1,
 metadata=mode=print:key=oddframe.pts:file='pipe\\:2':direct=1";
 
 const PROBE_ENTRIES: &str = "stream=codec_name,width,height,avg_frame_rate,r_frame_rate,\
-nb_frames,duration,bit_rate:stream_side_data=rotation:format=format_name,duration,bit_rate";
+nb_frames,duration,bit_rate:stream_side_data=rotation:format=format_name,duration,bit_rate:\
+packet=pts";
 
 /// Asks for a pipe that holds a whole frame (up to the system's limit for
 /// unprivileged processes, 1 MiB by default on Linux): ffmpeg then writes a

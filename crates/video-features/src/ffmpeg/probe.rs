@@ -27,7 +27,16 @@ pub struct VideoInfo {
     pub bit_rate: Option<u64>,
     /// Display rotation in degrees from the stream's side data (0 if none).
     pub rotation: i32,
+    /// Whether the pictures come at a variable rate: the stream's average
+    /// rate differs from its base rate, or the gaps between the first
+    /// [`PROBED_PACKETS`] pictures' timestamps differ by more than half the
+    /// shortest gap (a dropped or held picture). `None` when neither could
+    /// be judged.
+    pub variable_rate: Option<bool>,
 }
+
+/// Packets whose timestamps [`VideoInfo::variable_rate`] looks at.
+pub const PROBED_PACKETS: usize = 64;
 
 impl VideoInfo {
     /// Width and height of the frames ffmpeg shows: the coded size, swapped
@@ -70,6 +79,7 @@ impl VideoInfo {
         let (mut stream_duration, mut format_duration) = (None, None);
         let (mut stream_rate, mut format_rate) = (None, None);
         let (mut width, mut height) = (None, None);
+        let mut pts: Vec<i64> = Vec::new();
         for line in text.lines() {
             let Some((key, value)) = line.split_once('=') else {
                 continue;
@@ -95,6 +105,10 @@ impl VideoInfo {
                     }
                     _ => {}
                 }
+            } else if let Some(k) = field("packets.packet.") {
+                if k.ends_with(".pts") && pts.len() < PROBED_PACKETS {
+                    pts.extend(value.parse::<i64>().ok());
+                }
             } else if let Some(k) = field("format.") {
                 match k {
                     "format_name" => info.format = value.to_owned(),
@@ -107,10 +121,33 @@ impl VideoInfo {
         info.width = width.ok_or("no video stream (ffprobe reported no width)")?;
         info.height = height.ok_or("no video stream (ffprobe reported no height)")?;
         info.frame_rate = avg_rate.or(base_rate);
+        let rates_differ = avg_rate.zip(base_rate).map(|((an, ad), (bn, bd))| {
+            u64::from(an) * u64::from(bd) != u64::from(bn) * u64::from(ad)
+        });
+        info.variable_rate = match (rates_differ, uneven_gaps(pts)) {
+            (Some(a), Some(b)) => Some(a || b),
+            (a, b) => a.or(b),
+        };
         info.duration = stream_duration.or(format_duration);
         info.bit_rate = stream_rate.or(format_rate);
         Ok(info)
     }
+}
+
+/// Whether the gaps between the sorted timestamps differ by more than half
+/// the shortest (timestamps in a millisecond time base wobble by one tick,
+/// a missing picture doubles a gap); `None` for fewer than three. Packets
+/// come in decoding order, so the last ones read may lack pictures shown
+/// before them: only the earlier half of the sorted times counts.
+fn uneven_gaps(mut pts: Vec<i64>) -> Option<bool> {
+    pts.sort_unstable();
+    pts.dedup();
+    if pts.len() >= 8 {
+        pts.truncate(pts.len() / 2);
+    }
+    let gaps: Vec<i64> = pts.windows(2).map(|w| w[1].saturating_sub(w[0])).collect();
+    let (min, max) = (*gaps.iter().min()?, *gaps.iter().max()?);
+    (gaps.len() >= 2).then_some(max.saturating_sub(min) > min / 2)
 }
 
 fn parse_dim(what: &str, value: &str) -> Result<u32, String> {
@@ -163,6 +200,40 @@ format.bit_rate="818283"
             ("msmpeg4v3", "avi")
         );
         assert_eq!(info.display_size(), (768, 576));
+        assert_eq!(info.variable_rate, Some(false));
+    }
+
+    #[test]
+    fn variable_rate_from_rates_or_gaps() {
+        let stream = "streams.stream.0.width=8\nstreams.stream.0.height=8\n";
+        let packets = |pts: &[i64]| -> String {
+            pts.iter()
+                .enumerate()
+                .map(|(i, p)| format!("packets.packet.{i}.pts={p}\n"))
+                .collect()
+        };
+        let judge = |extra: &str| {
+            VideoInfo::parse_flat(&format!("{stream}{extra}"))
+                .unwrap()
+                .variable_rate
+        };
+        assert_eq!(judge(""), None);
+        // a millisecond time base at 29.97 fps, in decoding order: even
+        assert_eq!(
+            judge(&packets(&[0, 133, 33, 67, 100, 200, 167])),
+            Some(false)
+        );
+        // pictures 3 and 5 missing
+        assert_eq!(judge(&packets(&[0, 33, 67, 133, 200, 233])), Some(true));
+        // decoding order reads picture 9 before picture 8: the end is not judged
+        let reordered: Vec<i64> = (0..8).map(|i| i * 1001).chain([9009]).collect();
+        assert_eq!(judge(&packets(&reordered)), Some(false));
+        let rates = "streams.stream.0.avg_frame_rate=\"3000/143\"\n\
+            streams.stream.0.r_frame_rate=\"30000/1001\"\n";
+        assert_eq!(judge(rates), Some(true));
+        let even =
+            "streams.stream.0.avg_frame_rate=\"10/1\"\nstreams.stream.0.r_frame_rate=\"20/2\"\n";
+        assert_eq!(judge(even), Some(false));
     }
 
     #[test]
