@@ -207,14 +207,6 @@ pub fn frame_quality(
     reference: &Y4mFrame,
     distorted: &Y4mFrame,
 ) -> Result<FrameQuality, SourceError> {
-    let layout = |f: &Y4mFrame| {
-        format!(
-            "{}x{} {}",
-            f.width(),
-            f.height(),
-            f.colorspace().tag_with_depth(f.bit_depth())
-        )
-    };
     if layout(reference) != layout(distorted) {
         return Err(SourceError::Mismatch(format!(
             "the reference is {} and the distorted frame {}",
@@ -251,6 +243,27 @@ pub fn frame_quality(
         ssim: [ssim_y, ssim_u, ssim_v, ssim_avg],
         peak,
     })
+}
+
+/// Size, chroma subsampling and depth of a frame (`176x144 420`,
+/// `1920x1080 422p10`): what must agree for two frames to be compared.
+/// The chroma siting is left out, as ffmpeg's filters leave it out: a
+/// YUV4MPEG2 `420jpeg` reference and an H.264 `420mpeg2` rendition have
+/// the same planes.
+fn layout(f: &Y4mFrame) -> String {
+    use crate::y4m::Colorspace;
+    let family = match f.colorspace() {
+        Colorspace::C422 => "422",
+        Colorspace::C444 => "444",
+        Colorspace::Mono => "mono",
+        _ => "420",
+    };
+    let depth = match (f.bit_depth(), f.colorspace()) {
+        (8, _) => String::new(),
+        (d, Colorspace::Mono) => d.to_string(),
+        (d, _) => format!("p{d}"),
+    };
+    format!("{}x{} {family}{depth}", f.width(), f.height())
 }
 
 /// The quality of a whole video, summarised as ffmpeg's `psnr` and `ssim`
@@ -344,14 +357,6 @@ pub struct Aligned<R, D> {
 impl<R, D> Aligned<R, D> {
     fn check(&mut self, r: &Picture, d: &Picture) -> Result<(), SourceError> {
         let i = self.pairs;
-        let layout = |f: &Y4mFrame| {
-            format!(
-                "{}x{} {}",
-                f.width(),
-                f.height(),
-                f.colorspace().tag_with_depth(f.bit_depth())
-            )
-        };
         let (lr, ld) = (layout(&r.frame), layout(&d.frame));
         if lr != ld {
             return Err(SourceError::Mismatch(format!(

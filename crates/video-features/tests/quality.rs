@@ -119,3 +119,33 @@ fn rendition_windows_carry_ffmpegs_ssim_and_frozen_pictures_as_stalls() {
     }
     assert_eq!(windows[3][4], 1.0);
 }
+
+#[test]
+fn chroma_siting_does_not_matter_but_layout_and_depth_do() {
+    use video_features::y4m::Colorspace;
+    let planes = |v: u8| [vec![v; 256], vec![128; 64], vec![128; 64]];
+    let frame = |cs, v| Y4mFrame::from_planes_with_depth(16, 16, cs, 8, planes(v)).unwrap();
+    // a 420jpeg reference and a 420mpeg2 rendition: the same planes
+    let q = frame_quality(
+        &frame(Colorspace::C420Jpeg, 100),
+        &frame(Colorspace::C420Mpeg2, 101),
+    );
+    let q = q.unwrap();
+    assert_eq!(q.mse[0], 1.0);
+    assert_eq!(q.psnr[1], f64::INFINITY);
+    let c444 = Y4mFrame::from_planes_with_depth(
+        16,
+        16,
+        Colorspace::C444,
+        8,
+        [vec![0; 256], vec![0; 256], vec![0; 256]],
+    )
+    .unwrap();
+    let err = frame_quality(&frame(Colorspace::C420Jpeg, 0), &c444)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("16x16 420") && err.contains("16x16 444"),
+        "{err}"
+    );
+}
