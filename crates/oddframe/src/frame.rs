@@ -80,6 +80,7 @@ pub struct Frame {
     buffer: FrameBuffer,
     index: u64,
     timestamp: Duration,
+    duration: Option<Duration>,
 }
 
 impl Frame {
@@ -89,7 +90,29 @@ impl Frame {
             buffer,
             index,
             timestamp,
+            duration: None,
         }
+    }
+
+    /// The same frame shown for `duration` (`None`: unknown).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oddframe::Frame;
+    /// let f = Frame::luma(image::GrayImage::new(2, 2), 0, Duration::ZERO);
+    /// assert_eq!(f.duration(), None);
+    /// let f = f.with_duration(Some(Duration::from_millis(40)));
+    /// assert_eq!(f.duration(), Some(Duration::from_millis(40)));
+    /// ```
+    pub fn with_duration(mut self, duration: Option<Duration>) -> Self {
+        self.duration = duration;
+        self
+    }
+
+    /// How long the frame is shown, when the source knows it (a constant
+    /// rate's interval, for instance).
+    pub fn duration(&self) -> Option<Duration> {
+        self.duration
     }
 
     /// A grey frame.
@@ -184,6 +207,8 @@ mod serde_frame {
         channels: u8,
         index: u64,
         timestamp_ns: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duration_ns: Option<u64>,
         pixels: String,
     }
 
@@ -195,6 +220,9 @@ mod serde_frame {
                 channels: self.channels() as u8,
                 index: self.index,
                 timestamp_ns: u64::try_from(self.timestamp.as_nanos()).unwrap_or(u64::MAX),
+                duration_ns: self
+                    .duration
+                    .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
                 pixels: base64::engine::general_purpose::STANDARD.encode(self.as_bytes()),
             }
             .serialize(s)
@@ -232,11 +260,10 @@ mod serde_frame {
                 c => return Err(D::Error::custom(format!("{c} channels (1 or 3)"))),
             }
             .ok_or_else(|| D::Error::custom("pixels do not fill the frame"))?;
-            Ok(Frame::new(
-                buffer,
-                b.index,
-                Duration::from_nanos(b.timestamp_ns),
-            ))
+            Ok(
+                Frame::new(buffer, b.index, Duration::from_nanos(b.timestamp_ns))
+                    .with_duration(b.duration_ns.map(Duration::from_nanos)),
+            )
         }
     }
 
@@ -251,6 +278,9 @@ mod serde_frame {
                 4,
                 Duration::from_millis(160),
             );
+            let text = serde_json::to_string(&f).unwrap_or_default();
+            assert_eq!(serde_json::from_str::<Frame>(&text).ok(), Some(f.clone()));
+            let f = f.with_duration(Some(Duration::from_millis(40)));
             let text = serde_json::to_string(&f).unwrap_or_default();
             assert_eq!(serde_json::from_str::<Frame>(&text).ok(), Some(f));
             for bad in [

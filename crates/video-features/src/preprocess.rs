@@ -105,7 +105,7 @@ impl Preprocess {
             FrameBuffer::Luma(img) => FrameBuffer::Luma(self.geometry(img)?),
             other => return Err(SourceError::Unsupported(format!("frame buffer {other:?}"))),
         };
-        Ok(Frame::new(buffer, frame.index(), frame.timestamp()))
+        Ok(Frame::new(buffer, frame.index(), frame.timestamp()).with_duration(frame.duration()))
     }
 
     fn geometry<P>(

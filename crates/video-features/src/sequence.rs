@@ -144,14 +144,18 @@ impl Iterator for ImageSequence {
         let index = self.next as u64;
         self.next += 1;
         let t = frame_time(index, self.frame_rate);
-        Some(self.decode(&path).map(|img| match self.output {
-            // grey files as they are; colour ones by BT.601 (the `image`
-            // crate's own conversion uses the BT.709 weights)
-            PixelFormat::Luma => match img {
-                image::DynamicImage::ImageLuma8(g) => Frame::luma(g, index, t),
-                other => Frame::luma(oddframe::frame::bt601_luma(&other.into_rgb8()), index, t),
-            },
-            PixelFormat::Rgb => Frame::rgb(img.into_rgb8(), index, t),
+        let shown = Some(frame_time(1, self.frame_rate));
+        Some(self.decode(&path).map(|img| {
+            match self.output {
+                // grey files as they are; colour ones by BT.601 (the `image`
+                // crate's own conversion uses the BT.709 weights)
+                PixelFormat::Luma => match img {
+                    image::DynamicImage::ImageLuma8(g) => Frame::luma(g, index, t),
+                    other => Frame::luma(oddframe::frame::bt601_luma(&other.into_rgb8()), index, t),
+                },
+                PixelFormat::Rgb => Frame::rgb(img.into_rgb8(), index, t),
+            }
+            .with_duration(shown)
         }))
     }
 

@@ -599,9 +599,15 @@ impl FfmpegSource {
     }
 
     fn read_frame(&mut self) -> Result<Option<Frame>, SourceError> {
-        Ok(self.read_next()?.map(|(picture, index, t)| match picture {
-            Decoded::Planes(f) => Frame::luma(f.into_luma(), index, t),
-            Decoded::Rgb(buffer) => Frame::new(buffer, index, t),
+        // a requested rate fixes each frame's duration; a file's own
+        // pictures carry none ffmpeg prints
+        let shown = self.config.frame_rate.map(|r| frame_time(1, r));
+        Ok(self.read_next()?.map(|(picture, index, t)| {
+            match picture {
+                Decoded::Planes(f) => Frame::luma(f.into_luma(), index, t),
+                Decoded::Rgb(buffer) => Frame::new(buffer, index, t),
+            }
+            .with_duration(shown)
         }))
     }
 

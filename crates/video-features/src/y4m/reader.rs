@@ -189,10 +189,12 @@ impl<R: Read> Iterator for Y4mReader<R> {
             Err(e) => Some(Err(e)),
             Ok(Some(f)) => {
                 let t = frame_time(index, self.header.frame_rate);
+                let shown = Some(frame_time(1, self.header.frame_rate));
                 Some(Ok(match self.output {
                     PixelFormat::Luma => Frame::luma(f.into_luma(), index, t),
                     PixelFormat::Rgb => Frame::rgb(f.to_rgb(), index, t),
-                }))
+                }
+                .with_duration(shown)))
             }
         }
     }
