@@ -24,8 +24,9 @@ use oddframe_examples_common::print_json_line;
 use oddframe_examples_video::{peak_memory_mib, testdata};
 use serde::Serialize;
 use video_features::ffmpeg::Ffmpeg;
-use video_features::open::{open, open_pictures, OpenOptions};
+use video_features::open::{open, open_pictures, OpenOptions, Source};
 use video_features::quality::{aligned, frame_quality, FrameQuality, Summary as Quality};
+use video_features::y4m::Picture;
 use video_features::PixelFormat;
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
@@ -99,21 +100,31 @@ impl From<[f64; 4]> for Planes {
 /// Each frame's index, time and quality.
 type PerFrame = Vec<(u64, f64, FrameQuality)>;
 
-/// Decodes the pair's pictures as stored, paired by time, and measures
-/// each; returns the picture count and size.
+/// Measures each pair of pictures as stored, paired by time; returns the
+/// picture count and size.
 fn measure(
-    input: &std::path::Path,
-    reference: &std::path::Path,
-    opts: OpenOptions,
+    reference: Source<Picture>,
+    input: Source<Picture>,
     per_frame: &mut PerFrame,
 ) -> AnyResult<(u64, (u32, u32))> {
     let (mut frames, mut size) = (0u64, (0, 0));
-    for pair in aligned(open_pictures(reference, opts)?, open_pictures(input, opts)?) {
+    for pair in aligned(reference.frames, input.frames) {
         let (r, d) = pair?;
         size = (d.frame.width(), d.frame.height());
         frames += 1;
         let q = frame_quality(&r.frame, &d.frame)?;
         per_frame.push((d.index, d.timestamp.as_secs_f64(), q));
+    }
+    Ok((frames, size))
+}
+
+/// Decodes every frame; returns the count and the size.
+fn count(source: Source) -> AnyResult<(u64, (u32, u32))> {
+    let (mut frames, mut size) = (0u64, (0, 0));
+    for frame in source.frames {
+        let frame = frame?;
+        size = (frame.width(), frame.height());
+        frames += 1;
     }
     Ok((frames, size))
 }
@@ -129,26 +140,26 @@ fn run(o: &Cli) -> AnyResult<()> {
         opts = opts.every_ms(ms);
     }
     let t0 = Instant::now();
-    let source = open(&input, opts)?;
-    println!("input           {}", input.display());
-    println!("decoder         {}", source.info.decoder);
-    let (fps, count) = (source.info.frame_rate, source.info.frame_count);
-    let duration = source.info.duration.map(|d| d.as_secs_f64());
-    let source_vfr = source.info.variable_rate;
     let mut per_frame: PerFrame = Vec::new();
-    let (mut frames, mut size) = (0u64, (0, 0));
-    if let Some(reference) = &o.reference {
-        drop(source);
-        (frames, size) = measure(&input, reference, opts, &mut per_frame)?;
-    } else {
-        for frame in source.frames {
-            let frame = frame?;
-            if frames == 0 {
-                size = (frame.width(), frame.height());
-            }
-            frames += 1;
+    // with a reference, the pictures as stored; else frames as asked
+    let (info, frames, size) = match &o.reference {
+        Some(reference) => {
+            let pictures = open_pictures(&input, opts)?;
+            let info = pictures.info.clone();
+            let (n, size) = measure(open_pictures(reference, opts)?, pictures, &mut per_frame)?;
+            (info, n, size)
         }
-    }
+        None => {
+            let source = open(&input, opts)?;
+            let info = source.info.clone();
+            let (n, size) = count(source)?;
+            (info, n, size)
+        }
+    };
+    println!("input           {}", input.display());
+    println!("decoder         {}", info.decoder);
+    let (fps, count) = (info.frame_rate, info.frame_count);
+    let duration = info.duration.map(|d| d.as_secs_f64());
     let decode_s = t0.elapsed().as_secs_f64();
     let decode_fps = frames as f64 / decode_s;
     let show = |v: Option<String>| v.unwrap_or_else(|| "unknown".into());
@@ -158,7 +169,9 @@ fn run(o: &Cli) -> AnyResult<()> {
         show(fps.map(|f| format!("{f:.3} fps")))
     );
     println!("frames (source) {}", show(count.map(|n| n.to_string())));
-    let vfr = source_vfr.map(|v| if v { "variable" } else { "constant" });
+    let vfr = info
+        .variable_rate
+        .map(|v| if v { "variable" } else { "constant" });
     println!("rate kind       {}", show(vfr.map(str::to_owned)));
     println!(
         "duration        {}",

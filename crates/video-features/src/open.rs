@@ -23,7 +23,7 @@ use oddframe::Frame;
 
 use crate::sampling::{SampleExt, Sampler};
 use crate::sequence::ImageSequence;
-use crate::y4m::{Picture, Y4mReader};
+use crate::y4m::{Picture, Y4mHeader, Y4mReader};
 use crate::{Limits, PixelFormat, SourceError};
 
 /// What is known about a source before its frames are read.
@@ -46,15 +46,16 @@ pub struct SourceInfo {
     pub variable_rate: Option<bool>,
 }
 
-/// An opened source: its frames (sampled as asked) and what is known of it.
-pub struct Source {
+/// An opened source: its frames (sampled as asked; [`Frame`]s from
+/// [`open`], [`Picture`]s from [`open_pictures`]) and what is known of it.
+pub struct Source<T = Frame> {
     /// The frames, in order.
-    pub frames: Box<dyn Iterator<Item = Result<Frame, SourceError>> + Send>,
+    pub frames: Box<dyn Iterator<Item = Result<T, SourceError>> + Send>,
     /// What is known about the source.
     pub info: SourceInfo,
 }
 
-impl std::fmt::Debug for Source {
+impl<T> std::fmt::Debug for Source<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Source")
             .field("info", &self.info)
@@ -170,26 +171,29 @@ pub fn open(input: impl AsRef<Path>, o: OpenOptions) -> Result<Source, SourceErr
     if input.extension().is_some_and(|e| e == "y4m") {
         let file = std::io::BufReader::new(std::fs::File::open(input)?);
         let r = Y4mReader::with_limits(file, limits)?.output(o.format);
-        let h = r.header();
-        let (n, d) = h.frame_rate;
-        let info = SourceInfo {
-            decoder: "y4m".into(),
-            frame_rate: (n > 0 && d > 0).then(|| f64::from(n) / f64::from(d)),
-            frame_count: None,
-            duration: None,
-            size: Some((h.width, h.height)),
-            variable_rate: Some(false),
-        };
         return Ok(Source {
+            info: y4m_info(r.header()),
             frames: Box::new(r.sample(sampler)),
-            info,
         });
     }
     open_ffmpeg(input, o, limits)
 }
 
+/// What a YUV4MPEG2 header tells.
+fn y4m_info(h: &Y4mHeader) -> SourceInfo {
+    let (n, d) = h.frame_rate;
+    SourceInfo {
+        decoder: "y4m".into(),
+        frame_rate: (n > 0 && d > 0).then(|| f64::from(n) / f64::from(d)),
+        frame_count: None,
+        duration: None,
+        size: Some((h.width, h.height)),
+        variable_rate: Some(false),
+    }
+}
+
 /// Pictures with their planes as the input stores them (8 bits or
-/// deeper, unconverted), each with its time: what full-reference quality
+/// deeper, unconverted), each with its time, and what is known of them: what full-reference quality
 /// is measured on ([`crate::quality::aligned`]). Reads a `.y4m` file, or
 /// anything else through ffmpeg ([`crate::ffmpeg::Ffmpeg::open_yuv`],
 /// feature `ffmpeg`, which honours every option but the pixel format).
@@ -201,7 +205,7 @@ pub fn open(input: impl AsRef<Path>, o: OpenOptions) -> Result<Source, SourceErr
 pub fn open_pictures(
     input: impl AsRef<Path>,
     o: OpenOptions,
-) -> Result<Box<dyn Iterator<Item = Result<Picture, SourceError>> + Send>, SourceError> {
+) -> Result<Source<Picture>, SourceError> {
     let input = input.as_ref();
     let limits = o.limits.unwrap_or_default();
     if input.is_dir() {
@@ -217,7 +221,11 @@ pub fn open_pictures(
             ));
         }
         let file = std::io::BufReader::new(std::fs::File::open(input)?);
-        return Ok(Box::new(Y4mReader::with_limits(file, limits)?.pictures()));
+        let r = Y4mReader::with_limits(file, limits)?;
+        return Ok(Source {
+            info: y4m_info(r.header()),
+            frames: Box::new(r.pictures()),
+        });
     }
     open_ffmpeg_pictures(input, o, limits)
 }
@@ -227,8 +235,13 @@ fn open_ffmpeg_pictures(
     input: &Path,
     o: OpenOptions,
     limits: Limits,
-) -> Result<Box<dyn Iterator<Item = Result<Picture, SourceError>> + Send>, SourceError> {
-    Ok(Box::new(ffmpeg_for(input, o, limits).open_yuv()?))
+) -> Result<Source<Picture>, SourceError> {
+    let mut source = ffmpeg_for(input, o, limits).open_yuv()?;
+    let size = source.frame_size();
+    Ok(Source {
+        info: ffmpeg_info(source.info()?, size),
+        frames: Box::new(source),
+    })
 }
 
 #[cfg(not(feature = "ffmpeg"))]
@@ -236,7 +249,7 @@ fn open_ffmpeg_pictures(
     input: &Path,
     _: OpenOptions,
     _: Limits,
-) -> Result<Box<dyn Iterator<Item = Result<Picture, SourceError>> + Send>, SourceError> {
+) -> Result<Source<Picture>, SourceError> {
     Err(needs_ffmpeg(input))
 }
 
@@ -266,19 +279,24 @@ fn ffmpeg_for(input: &Path, o: OpenOptions, limits: Limits) -> crate::ffmpeg::Ff
 #[cfg(feature = "ffmpeg")]
 fn open_ffmpeg(input: &Path, o: OpenOptions, limits: Limits) -> Result<Source, SourceError> {
     let mut source = ffmpeg_for(input, o, limits).open()?;
-    let v = source.info()?.clone();
-    let info = SourceInfo {
+    let size = source.frame_size();
+    Ok(Source {
+        info: ffmpeg_info(source.info()?, size),
+        frames: Box::new(source),
+    })
+}
+
+/// What ffprobe tells, with the size of the frames decoded.
+#[cfg(feature = "ffmpeg")]
+fn ffmpeg_info(v: &crate::ffmpeg::VideoInfo, size: (u32, u32)) -> SourceInfo {
+    SourceInfo {
         decoder: format!("ffmpeg ({})", v.codec),
         frame_rate: v.frame_rate.map(|(n, d)| f64::from(n) / f64::from(d)),
         frame_count: v.frames,
         duration: v.duration,
-        size: Some(source.frame_size()),
+        size: Some(size),
         variable_rate: v.variable_rate,
-    };
-    Ok(Source {
-        frames: Box::new(source),
-        info,
-    })
+    }
 }
 
 #[cfg(not(feature = "ffmpeg"))]

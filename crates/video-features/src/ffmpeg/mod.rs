@@ -365,17 +365,27 @@ impl Ffmpeg {
     }
 }
 
+/// The 8-bit pixel formats the Y4M reader decodes, grey first.
+macro_rules! y4m_8bit_formats {
+    () => {
+        "gray|yuv420p|yuvj420p|yuv422p|yuvj422p|yuv444p|yuvj444p"
+    };
+}
+
 /// The pixel formats asked of ffmpeg for grey output: those the Y4M reader
 /// decodes, grey first; ffmpeg keeps the decoder's format when it is one
 /// of them and otherwise converts to the nearest.
-const Y4M_FORMATS: &str = "format=gray|yuv420p|yuvj420p|yuv422p|yuvj422p|yuv444p|yuvj444p";
+const Y4M_FORMATS: &str = concat!("format=", y4m_8bit_formats!());
 
 /// Every pixel format a YUV4MPEG2 stream carries, 8-bit first: ffmpeg
 /// keeps the decoder's format when it is one of them.
-const NATIVE_FORMATS: &str = "format=gray|yuv420p|yuvj420p|yuv422p|yuvj422p|yuv444p|yuvj444p|\
-gray9le|gray10le|gray12le|gray16le|yuv420p9le|yuv420p10le|yuv420p12le|yuv420p14le|yuv420p16le|\
-yuv422p9le|yuv422p10le|yuv422p12le|yuv422p14le|yuv422p16le|\
-yuv444p9le|yuv444p10le|yuv444p12le|yuv444p14le|yuv444p16le";
+const NATIVE_FORMATS: &str = concat!(
+    "format=",
+    y4m_8bit_formats!(),
+    "|gray9le|gray10le|gray12le|gray16le|yuv420p9le|yuv420p10le|yuv420p12le|yuv420p14le|\
+yuv420p16le|yuv422p9le|yuv422p10le|yuv422p12le|yuv422p14le|yuv422p16le|\
+yuv444p9le|yuv444p10le|yuv444p12le|yuv444p14le|yuv444p16le"
+);
 
 /// Standard output, written without ffmpeg's 32 KiB I/O buffer: one write
 /// per frame into the (enlarged) pipe instead of a wake-up of the reader
@@ -384,7 +394,7 @@ const DIRECT_OUTPUT: [&str; 3] = ["-avioflags", "direct", "-"];
 
 /// The end of every filter chain: times in microseconds, printed for each
 /// frame by the `metadata` filter straight to stderr (`pipe:2`), where
-/// [`process::split_stderr`] picks them out of the log. The filter prints
+/// [`process::read_log`] picks them out of the log. The filter prints
 /// only frames carrying its key, so the key is added first.
 const TIMESTAMPS: &str = "settb=AVTB,metadata=mode=add:key=oddframe.pts:value=1,\
 metadata=mode=print:key=oddframe.pts:file='pipe\\:2':direct=1";
@@ -493,7 +503,7 @@ impl FfmpegSource {
             probe,
             child,
             output,
-            stderr: Some(process::split_stderr(stderr, sender)),
+            stderr: Some(process::read_log(stderr, Some(sender))),
             dog,
             geometry: None,
             frame_bytes: 0,
@@ -566,11 +576,9 @@ impl FfmpegSource {
         self.dog.progress();
         let r = match &mut self.output {
             Output::Raw(pipe) => read_rgb(pipe, w, h),
-            Output::Y4m(reader) => match reader.read_frame() {
-                Ok(Some(f)) => Ok(Step::Got(Decoded::Planes(f))),
-                Ok(None) => Ok(Step::End(0)),
-                Err(e) => Err(e),
-            },
+            Output::Y4m(reader) => reader
+                .read_frame()
+                .map(|f| f.map_or(Step::End(0), |f| Step::Got(Decoded::Planes(f)))),
             Output::Closed => Ok(Step::End(0)),
         };
         self.dog.disarm();

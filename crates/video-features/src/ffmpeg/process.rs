@@ -38,26 +38,6 @@ pub(super) fn take_pipes(child: &mut Child) -> Result<(ChildStdout, ChildStderr)
     }
 }
 
-/// Reads a pipe to its end on a thread and returns its last
-/// [`STDERR_TAIL`] bytes as text.
-pub(super) fn collect_tail(mut pipe: ChildStderr) -> JoinHandle<String> {
-    thread::spawn(move || {
-        let mut tail = Vec::new();
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = pipe.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            tail.extend_from_slice(&buf[..n]);
-            if tail.len() > 2 * STDERR_TAIL {
-                tail.drain(..tail.len() - STDERR_TAIL);
-            }
-        }
-        let start = tail.len().saturating_sub(STDERR_TAIL);
-        String::from_utf8_lossy(&tail[start..]).trim().to_owned()
-    })
-}
-
 /// One frame's presentation time as ffmpeg's `metadata` filter printed it:
 /// the filter's frame count and the timestamp in microseconds (`None` for
 /// a frame without one).
@@ -67,10 +47,10 @@ pub(super) type Stamp = (u64, Option<i64>);
 /// that follows it (see [`super::TIMESTAMPS`]).
 const STAMP_KEY: &[u8] = b"oddframe.pts=1";
 
-/// Reads ffmpeg's stderr on a thread: the per-frame timestamp lines go to
-/// `stamps` in order, everything else is the log, whose last
-/// [`STDERR_TAIL`] bytes the thread returns.
-pub(super) fn split_stderr(pipe: ChildStderr, stamps: Sender<Stamp>) -> JoinHandle<String> {
+/// Reads a program's stderr to its end on a thread and returns the last
+/// [`STDERR_TAIL`] bytes of its log. With `stamps`, the per-frame timestamp
+/// lines ffmpeg prints there go to it in order instead of the log.
+pub(super) fn read_log(pipe: ChildStderr, stamps: Option<Sender<Stamp>>) -> JoinHandle<String> {
     thread::spawn(move || {
         let mut reader = BufReader::with_capacity(1 << 14, pipe);
         let mut tail = Vec::new();
@@ -82,14 +62,16 @@ pub(super) fn split_stderr(pipe: ChildStderr, stamps: Sender<Stamp>) -> JoinHand
                 Ok(0) | Err(_) => break,
                 Ok(_) => {}
             }
-            let text = line.strip_suffix(b"\n").unwrap_or(&line);
-            if text == STAMP_KEY {
-                continue;
-            }
-            if let Some(stamp) = parse_stamp(text) {
-                // the receiver gone means the source was dropped
-                let _ = stamps.send(stamp);
-                continue;
+            if let Some(stamps) = &stamps {
+                let text = line.strip_suffix(b"\n").unwrap_or(&line);
+                if text == STAMP_KEY {
+                    continue;
+                }
+                if let Some(stamp) = parse_stamp(text) {
+                    // the receiver gone means the source was dropped
+                    let _ = stamps.send(stamp);
+                    continue;
+                }
             }
             tail.extend_from_slice(&line);
             if tail.len() > 2 * STDERR_TAIL {
@@ -131,7 +113,7 @@ pub(super) fn run_with_deadline(
             .stderr(Stdio::piped()),
     )?;
     let (mut stdout, stderr) = take_pipes(&mut child)?;
-    let stderr = collect_tail(stderr);
+    let stderr = read_log(stderr, None);
     let out = thread::spawn(move || {
         let mut text = String::new();
         // metadata is small; a lossy read keeps odd bytes from failing it
