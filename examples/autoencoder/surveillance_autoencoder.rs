@@ -301,7 +301,7 @@ fn load(path: &Path, backend: Backend) -> AnyResult<FramePipeline> {
         }
     } else {
         let p = FramePipeline::load(path, &conv_autoencoder::register(Registry::new()))?;
-        let threshold = p.threshold().copied();
+        let threshold = p.threshold().cloned();
         let model = p
             .detector_as::<FrameAutoencoder>()
             .ok_or("the file's detector is not an autoencoder")?

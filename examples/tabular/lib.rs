@@ -13,7 +13,8 @@ use fisvdd::{Bandwidth, Fisvdd, FisvddParams};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use ocsvm_scaler::{Gamma, OcsvmParams, OneClassSvm, StandardScaler};
 use oddframe::{
-    eval, metrics, Calibration, Detector, Fit, ParamGuard, Pipeline, PipelineParams, Registry,
+    eval, metrics, Calibration, Detector, Fit, Holdout, ParamGuard, Pipeline, PipelineParams,
+    Registry,
 };
 use serde::Serialize;
 use video_features::qoe::{ColumnTransform, CsvTable, QoeTransform, FEATURE_NAMES};
@@ -34,6 +35,22 @@ pub fn parse_gamma(v: &str) -> Result<Gamma, String> {
             .map(Gamma::Value)
             .map_err(|_| format!("{n:?} is not scale, auto or a number")),
     }
+}
+
+/// Which normal windows calibrate the threshold, on the command line:
+/// `crossfit:K`, `split:SHARE` or `in-sample`.
+///
+/// # Errors
+/// When `v` is none of these or its number is out of range.
+pub fn parse_holdout(v: &str) -> Result<Holdout, String> {
+    let bad = || format!("{v:?} is not crossfit:K, split:SHARE or in-sample");
+    let h = match v.split_once(':') {
+        None if v == "in-sample" => Holdout::InSample,
+        Some(("crossfit", k)) => Holdout::cross_fit(k.parse().map_err(|_| bad())?),
+        Some(("split", share)) => Holdout::split(share.parse().map_err(|_| bad())?),
+        _ => return Err(bad()),
+    };
+    h.check().map_err(|e| e.to_string())
 }
 
 /// Which detector ends the pipeline.
@@ -59,8 +76,10 @@ pub struct Settings {
     pub nu: f64,
     /// The one-class SVM's gamma.
     pub gamma: Gamma,
-    /// The threshold: this quantile of the training scores.
-    pub quantile: f64,
+    /// How the threshold is set from normal scores.
+    pub calibration: Calibration,
+    /// Which normal windows calibrate it.
+    pub holdout: Holdout,
     /// The label column.
     pub label: String,
     /// A window is anomalous when its label is at most this.
@@ -80,7 +99,8 @@ impl Default for Settings {
             bandwidth: Bandwidth::default(),
             nu: 0.1,
             gamma: Gamma::Scale,
-            quantile: 0.9,
+            calibration: Calibration::Conformal(0.1),
+            holdout: Holdout::split(0.5),
             label: "QoE_win".into(),
             anomaly_le: 0.0,
         }
@@ -134,7 +154,8 @@ impl Settings {
         Ok(head
             .step(self.transform()?)
             .fit_step(StandardScaler::params())
-            .threshold(Calibration::Quantile(self.quantile)))
+            .threshold(self.calibration)
+            .holdout(self.holdout))
     }
 
     /// The raw feature columns of a table.
@@ -267,6 +288,8 @@ pub struct SplitReport {
     pub precision: f64,
     /// Recall at the threshold.
     pub recall: f64,
+    /// Share of the normal test windows flagged.
+    pub false_alarm_rate: f64,
     /// Share of test windows flagged.
     pub flag_rate: f64,
     /// The threshold.
@@ -301,11 +324,22 @@ pub fn evaluate(
         f1: at.f1,
         precision: at.precision,
         recall: at.recall,
+        false_alarm_rate: false_alarm_rate(&at),
         flag_rate: at.flag_rate,
         threshold,
         n_sv: model.n_sv(),
         sigma: model.sigma(),
     })
+}
+
+/// The share of normal windows flagged (`fp / (fp + tn)`, 0 without normals).
+pub fn false_alarm_rate(at: &metrics::ThresholdMetrics) -> f64 {
+    let normals = at.false_positives + at.true_negatives;
+    if normals == 0 {
+        0.0
+    } else {
+        at.false_positives as f64 / normals as f64
+    }
 }
 
 /// Median microseconds per window of batched scoring of `x` (21 runs).
@@ -339,6 +373,12 @@ pub struct Fold {
     pub auc: Option<f64>,
     /// Window AP (as `auc`).
     pub ap: Option<f64>,
+    /// Share of the source's normal windows flagged by the fold's
+    /// threshold (`None` without normal windows).
+    pub false_alarm_rate: Option<f64>,
+    /// Share of the source's anomalous windows flagged (`None` without
+    /// anomalous windows).
+    pub recall: Option<f64>,
 }
 
 /// The leave-one-source-out evaluation of one detector.
@@ -352,6 +392,10 @@ pub struct LosoReport {
     pub window_auc: f64,
     /// Mean window AP over the same folds.
     pub window_ap: f64,
+    /// Mean false-alarm rate over the folds with normal windows.
+    pub false_alarm_rate: f64,
+    /// Mean recall over the folds with anomalous windows.
+    pub recall: f64,
     /// Session AUC: a session's score is the 0.95-quantile of its windows'
     /// fold-relative scores, a session is anomalous when its mean label is.
     pub session_auc: f64,
@@ -402,6 +446,16 @@ pub fn loso(
             metrics::roc_auc(&y, &scores).ok(),
             metrics::average_precision(&y, &scores).ok(),
         );
+        let threshold = pipeline
+            .threshold()
+            .ok_or("the fold has no threshold")?
+            .value();
+        let pipeline_scores = pipeline
+            .score(raw.select(Axis(0), &fold.test).view())?
+            .to_vec();
+        let at = metrics::at_threshold(&y, &pipeline_scores, threshold)?;
+        let anomalous = y.iter().filter(|&&a| a).count();
+        let normal = y.len() - anomalous;
         for (k, &i) in fold.test.iter().enumerate() {
             window_scores.push(scores[k]);
             session_of.push(sessions[i]);
@@ -415,6 +469,8 @@ pub fn loso(
             n_sv: model.n_sv(),
             auc,
             ap,
+            false_alarm_rate: (normal > 0).then(|| false_alarm_rate(&at)),
+            recall: (anomalous > 0).then_some(at.recall),
         });
     }
     let session_scores = eval::group_quantile(&session_of, &window_scores, 0.95)?;
@@ -431,6 +487,8 @@ pub fn loso(
         detector: kind,
         window_auc: mean(folds.iter().filter_map(|f| f.auc).collect()),
         window_ap: mean(folds.iter().filter_map(|f| f.ap).collect()),
+        false_alarm_rate: mean(folds.iter().filter_map(|f| f.false_alarm_rate).collect()),
+        recall: mean(folds.iter().filter_map(|f| f.recall).collect()),
         session_auc: metrics::roc_auc(&sl, &ss)?,
         sessions: ss.len(),
         folds,

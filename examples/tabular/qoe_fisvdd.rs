@@ -20,10 +20,11 @@ use std::time::Instant;
 use clap::Parser;
 use fisvdd::Bandwidth;
 use ocsvm_scaler::Gamma;
-use oddframe::Fit;
+use oddframe::{Calibration, Fit, Holdout};
 use oddframe_examples_common::{print_json_line, testdata};
 use oddframe_examples_tabular::{
-    evaluate, loso, parse_gamma, registry, score_time_us, AnyResult, Kind, Model, Settings,
+    evaluate, loso, parse_gamma, parse_holdout, registry, score_time_us, AnyResult, Kind, Model,
+    Settings,
 };
 use serde::Serialize;
 use video_features::qoe::{CsvTable, FEATURE_NAMES};
@@ -71,9 +72,16 @@ struct Cli {
     /// A window is anomalous when its label is at most this.
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     anomaly_le: f64,
-    /// Threshold: this quantile of the training scores.
-    #[arg(long, default_value_t = 0.9)]
-    quantile: f64,
+    /// Target false-alarm rate: the share of normal windows the threshold
+    /// may flag.
+    #[arg(long, default_value_t = 0.1)]
+    rate: f64,
+    /// Which normal windows set the threshold: crossfit:K (conformal, on
+    /// out-of-fold scores), split:SHARE (conformal, on a held-out share; the
+    /// model fits the rest) or in-sample (the training scores' quantile;
+    /// biased low, no guarantee).
+    #[arg(long, default_value = "split:0.5", value_parser = parse_holdout)]
+    calibration: Holdout,
     /// LOSO source column (the source is the text before its first '_').
     #[arg(long, default_value = "content")]
     source_col: String,
@@ -127,7 +135,11 @@ impl Cli {
             bandwidth,
             nu: self.nu,
             gamma: self.gamma,
-            quantile: self.quantile,
+            calibration: match self.calibration {
+                Holdout::InSample => Calibration::AnomalyRate(self.rate),
+                _ => Calibration::Conformal(self.rate),
+            },
+            holdout: self.calibration,
             label: self.label.clone(),
             anomaly_le: self.anomaly_le,
         })
@@ -203,12 +215,20 @@ fn split(cli: &Cli, s: &Settings) -> AnyResult<Vec<serde_json::Value>> {
             println!("  fit            {f:.3} s (bandwidth selection included)");
         }
         println!("  scoring        {us:.3} us per window (batched, median of 21 runs)");
-        println!("  threshold      {:.6}", report.threshold);
+        println!(
+            "  threshold      {:.6} ({})",
+            report.threshold,
+            describe_calibration(&pipeline)
+        );
         println!("  ROC AUC        {:.4}", report.auc);
         println!("  AP             {:.4}", report.ap);
         println!(
             "  at threshold   precision {:.4}, recall {:.4}, F1 {:.4}, flag rate {:.4}",
             report.precision, report.recall, report.f1, report.flag_rate
+        );
+        println!(
+            "  false alarms   {:.4} of the normal test windows",
+            report.false_alarm_rate
         );
         lines.push(serde_json::to_value(Line {
             report,
@@ -217,6 +237,21 @@ fn split(cli: &Cli, s: &Settings) -> AnyResult<Vec<serde_json::Value>> {
         })?);
     }
     Ok(lines)
+}
+
+/// How a pipeline's threshold was set, in words.
+fn describe_calibration(p: &oddframe::Pipeline<f64>) -> String {
+    match p
+        .threshold()
+        .map(|t| (t.calibration(), t.calibration_scores()))
+    {
+        Some((Calibration::Conformal(rate), Some(scores))) => format!(
+            "conformal, false-alarm rate <= {rate} on {} held-out scores",
+            scores.len()
+        ),
+        Some((c, _)) => format!("{c:?} of the training scores"),
+        None => "none".into(),
+    }
 }
 
 fn run(cli: &Cli) -> AnyResult<()> {
@@ -243,6 +278,10 @@ fn run(cli: &Cli) -> AnyResult<()> {
                 println!(
                     "  session AUC {:.4} ({} sessions, p95 of window scores)",
                     r.session_auc, r.sessions
+                );
+                println!(
+                    "  false-alarm rate {:.4}, recall {:.4} (mean over folds)",
+                    r.false_alarm_rate, r.recall
                 );
                 lines.push(serde_json::to_value(r)?);
             }

@@ -46,9 +46,10 @@ struct Cli {
     /// Sessions monitored at once.
     #[arg(long, default_value_t = 1000)]
     max_sessions: usize,
-    /// Threshold: this quantile of the training windows' scores.
-    #[arg(long, default_value_t = 0.9)]
-    quantile: f64,
+    /// Target false-alarm rate of the threshold, calibrated (conformal) on
+    /// out-of-fold scores of the training windows.
+    #[arg(long, default_value_t = 0.1)]
+    rate: f64,
     /// Fail unless the streamed scores reach this ROC AUC.
     #[arg(long)]
     min_auc: Option<f64>,
@@ -77,7 +78,7 @@ struct Report {
 
 fn run(cli: &Cli) -> AnyResult<Report> {
     let settings = Settings {
-        quantile: cli.quantile,
+        calibration: Calibration::Conformal(cli.rate),
         ..Settings::default()
     };
     let train = settings.features(&CsvTable::from_path(&cli.train)?)?;
@@ -97,9 +98,13 @@ fn run(cli: &Cli) -> AnyResult<Report> {
         Ok(z.rows().into_iter().map(|r| r.to_vec()).collect())
     };
     let normal = rows(train.view())?;
-    let config = StreamingConfig::new().threshold(ThresholdPolicy::Calibrated(
-        Calibration::Quantile(cli.quantile),
-    ));
+    // every session starts from the pipeline's conformal threshold
+    let threshold = pipeline
+        .threshold()
+        .ok_or("the pipeline has no threshold")?;
+    let config = StreamingConfig::new().threshold(ThresholdPolicy::Calibrated(Calibration::Fixed(
+        threshold.value(),
+    )));
     let prototype = StreamingDetector::new(model, config, &normal)?;
     let mut monitor = Monitor::new(prototype, cli.max_sessions)?;
 

@@ -309,7 +309,7 @@ fn run(o: &Cli) -> AnyResult<()> {
             )
         }
     };
-    let threshold = *detector.threshold().ok_or("no threshold")?;
+    let threshold = detector.threshold().ok_or("no threshold")?.clone();
     let model: &ExtractorPipeline = detector.detector_as().ok_or("not an embedding pipeline")?;
     let x = matrix(&test)?;
     let t2 = Instant::now();

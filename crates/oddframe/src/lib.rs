@@ -27,7 +27,7 @@ pub use persist::Persist;
 #[cfg(feature = "serde")]
 pub use pipeline::Registry;
 pub use pipeline::{Pipeline, PipelineParams};
-pub use threshold::{Calibration, Decision, Preset, StreamingThreshold, Threshold};
+pub use threshold::{Calibration, Decision, Holdout, Preset, StreamingThreshold, Threshold};
 pub use traits::{
     Detector, FeatureExtractor, Fit, FitFrames, FrameDetector, IncrementalDetector, Scorer,
     Transformer,

@@ -8,7 +8,7 @@ use fisvdd::{Bandwidth, Fisvdd, FisvddParams};
 use ndarray::Array2;
 use oddframe::streaming::{StreamingConfig, StreamingDetector, ThresholdPolicy};
 use oddframe::{
-    metrics, Calibration, Decision, Detector, Error, Fit, ParamGuard, Persist, Pipeline,
+    metrics, Calibration, Decision, Detector, Error, Fit, Holdout, ParamGuard, Persist, Pipeline,
 };
 use oddframe_examples_common::testdata;
 use oddframe_examples_tabular::{evaluate, loso, registry, Kind, Settings};
@@ -39,13 +39,22 @@ fn temp(name: &str) -> std::path::PathBuf {
 
 #[test]
 fn the_default_rule_gives_the_documented_figures_and_the_saved_file_reproduces_them() {
-    // README: default rule (support fraction 0.2, no labels): test AUC 0.892
+    // README: default rule (support fraction 0.2, no labels), fitted on
+    // half the training windows, conformal threshold on the other half:
+    // test AUC 0.877, false alarms 10.6 % of the normal test windows
     let (xtr, xte, y) = split();
     let p = fit(&Settings::default(), Kind::Fisvdd, &xtr);
     let r = evaluate(&p, xte.view(), &y).unwrap();
-    assert!((r.auc - 0.892).abs() < 5e-4, "AUC {}", r.auc);
+    assert!((r.auc - 0.877).abs() < 5e-4, "AUC {}", r.auc);
+    // the target: 10 % of normal windows flagged, within [5 %, 15 %]
     assert!(
-        (0.19..0.23).contains(&(r.n_sv as f64 / xtr.nrows() as f64)),
+        (0.05..=0.15).contains(&r.false_alarm_rate),
+        "false alarms {}",
+        r.false_alarm_rate
+    );
+    let fitted = xtr.nrows() / 2;
+    assert!(
+        (0.19..0.23).contains(&(r.n_sv as f64 / fitted as f64)),
         "{} SVs",
         r.n_sv
     );
@@ -94,6 +103,9 @@ fn reproduces_the_numpy_reference_at_the_original_sigma() {
     let (xtr, xte, y) = split();
     let s = Settings {
         bandwidth: Bandwidth::Fixed(reference["sigma"].as_f64().unwrap()),
+        // the original fitted every training window
+        calibration: Calibration::AnomalyRate(0.1),
+        holdout: Holdout::InSample,
         ..Settings::default()
     };
     let p = fit(&s, Kind::Fisvdd, &xtr);
@@ -115,7 +127,8 @@ fn reproduces_the_numpy_reference_at_the_original_sigma() {
 
 #[test]
 fn leave_one_source_out_gives_the_documented_figures() {
-    // README: LOSO window AUC 0.857, session AUC 0.870 (15 sources, 420 sessions)
+    // README: LOSO window AUC 0.851, session AUC 0.865 (15 sources, 420
+    // sessions; each fold fits half its training windows)
     let table = CsvTable::from_path(testdata("qoe/live_nflx_ii_windows.csv")).unwrap();
     let r = loso(
         &Settings::default(),
@@ -128,12 +141,12 @@ fn leave_one_source_out_gives_the_documented_figures() {
     assert_eq!(r.folds.len(), 15);
     assert_eq!(r.sessions, 420);
     assert!(
-        (r.window_auc - 0.857).abs() < 5e-4,
+        (r.window_auc - 0.851).abs() < 5e-4,
         "window AUC {}",
         r.window_auc
     );
     assert!(
-        (r.session_auc - 0.870).abs() < 5e-4,
+        (r.session_auc - 0.865).abs() < 5e-4,
         "session AUC {}",
         r.session_auc
     );

@@ -146,7 +146,7 @@ impl FramePipeline {
     /// [`Error::InvalidParameter`] without a threshold; as
     /// [`FrameDetector::score_frames`].
     pub fn decide(&self, frames: &[Frame]) -> Result<Vec<Decision>> {
-        let t = self.threshold.ok_or_else(|| {
+        let t = self.threshold.as_ref().ok_or_else(|| {
             Error::invalid_parameter(
                 "threshold",
                 "none",

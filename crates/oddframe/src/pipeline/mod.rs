@@ -234,7 +234,7 @@ impl<F: Float> Pipeline<F> {
     /// [`Error::InvalidParameter`] when no threshold is set; as
     /// [`Detector::score`].
     pub fn decide(&self, x: ArrayView2<'_, F>) -> Result<Vec<Decision>> {
-        let t = self.threshold.ok_or_else(|| {
+        let t = self.threshold.as_ref().ok_or_else(|| {
             Error::invalid_parameter(
                 "threshold",
                 "none",

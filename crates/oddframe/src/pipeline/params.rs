@@ -1,9 +1,9 @@
 //! [`PipelineParams`]: fitting a whole pipeline from raw rows.
 
-use ndarray::{ArrayView2, CowArray};
+use ndarray::{ArrayView2, Axis, CowArray};
 
 use super::{Model, Pipeline, Step};
-use crate::{Calibration, Detector, Error, Fit, Float, Result, Threshold, Transformer};
+use crate::{Calibration, Detector, Error, Fit, Float, Holdout, Result, Threshold, Transformer};
 
 /// One step of the recipe: fitted on the rows it will transform, or fixed.
 trait FitStep<F: Float>: Send + Sync {
@@ -52,7 +52,10 @@ where
 ///
 /// Fitting runs the steps in order, each fitted on the output of the ones
 /// before it, then fits the detector on the last output and calibrates the
-/// threshold on the detector's scores of the same rows.
+/// threshold on the detector's scores of the rows the [`Holdout`] names:
+/// the training rows themselves by default, or rows held out from fitting
+/// (a random split, or cross-fitting), which a
+/// [`Calibration::Conformal`] threshold requires.
 ///
 /// ```
 /// use ndarray::{array, Array1, Array2, ArrayView2, Axis};
@@ -88,6 +91,7 @@ pub struct PipelineParams<F: Float> {
     steps: Vec<Box<dyn FitStep<F>>>,
     detector: Box<dyn FitModel<F>>,
     calibration: Option<Calibration>,
+    holdout: Holdout,
 }
 
 impl<F: Float> std::fmt::Debug for PipelineParams<F> {
@@ -95,6 +99,7 @@ impl<F: Float> std::fmt::Debug for PipelineParams<F> {
         f.debug_struct("PipelineParams")
             .field("steps", &self.steps.len())
             .field("calibration", &self.calibration)
+            .field("holdout", &self.holdout)
             .finish_non_exhaustive()
     }
 }
@@ -112,6 +117,7 @@ impl<F: Float> PipelineParams<F> {
             steps: Vec::new(),
             detector: Box::new(Fitted(detector)),
             calibration: None,
+            holdout: Holdout::InSample,
         }
     }
 
@@ -131,18 +137,28 @@ impl<F: Float> PipelineParams<F> {
         self
     }
 
-    /// Calibrates a threshold on the training scores (none by default).
+    /// Calibrates a threshold (none by default) on the scores of the rows
+    /// that [`holdout`](Self::holdout) names.
     pub fn threshold(mut self, calibration: Calibration) -> Self {
         self.calibration = Some(calibration);
         self
     }
-}
 
-impl<F: Float> Fit<F> for PipelineParams<F> {
-    type Model = Pipeline<F>;
-    type Error = Error;
+    /// Which rows calibrate the threshold (default
+    /// [`Holdout::InSample`]): with [`Holdout::Split`] the pipeline is
+    /// fitted on the other rows only; with [`Holdout::CrossFit`] it is
+    /// fitted on all of them after the out-of-fold scores are taken.
+    pub fn holdout(mut self, holdout: Holdout) -> Self {
+        self.holdout = holdout;
+        self
+    }
 
-    fn fit(&self, x: ArrayView2<'_, F>) -> Result<Pipeline<F>> {
+    /// The steps and the detector fitted on `x`, and `x` as the detector
+    /// sees it.
+    fn fit_parts<'a>(
+        &self,
+        x: ArrayView2<'a, F>,
+    ) -> Result<(Pipeline<F>, CowArray<'a, F, ndarray::Ix2>)> {
         let mut steps = Vec::with_capacity(self.steps.len());
         let mut cur = CowArray::from(x);
         for (i, recipe) in self.steps.iter().enumerate() {
@@ -151,18 +167,57 @@ impl<F: Float> Fit<F> for PipelineParams<F> {
             steps.push(step);
         }
         let detector = self.detector.fit_model(cur.view())?;
-        let threshold = match self.calibration {
-            Some(c) => {
-                let scores: Vec<f64> = detector
-                    .score(cur.view())?
-                    .iter()
-                    .map(|s| s.as_f64())
-                    .collect();
-                Some(Threshold::calibrate(c, &scores)?)
-            }
-            None => None,
+        Ok((Pipeline::from_parts(steps, detector, None)?, cur))
+    }
+}
+
+fn as_f64<F: Float>(scores: ndarray::Array1<F>) -> Vec<f64> {
+    scores.iter().map(|s| s.as_f64()).collect()
+}
+
+impl<F: Float> Fit<F> for PipelineParams<F> {
+    type Model = Pipeline<F>;
+    type Error = Error;
+
+    fn fit(&self, x: ArrayView2<'_, F>) -> Result<Pipeline<F>> {
+        let Some(calibration) = self.calibration else {
+            return Ok(self.fit_parts(x)?.0);
         };
-        Pipeline::from_parts(steps, detector, threshold)
+        let (mut pipeline, scores) = match self.holdout {
+            Holdout::InSample => {
+                if let Calibration::Conformal(_) = calibration {
+                    return Err(Error::invalid_parameter(
+                        "holdout",
+                        "in-sample",
+                        "a split or cross-fitting for a conformal threshold (its \
+                         scores must come from rows the model did not fit)",
+                    ));
+                }
+                let (pipeline, cur) = self.fit_parts(x)?;
+                let scores = as_f64(pipeline.detector().score(cur.view())?);
+                (pipeline, scores)
+            }
+            Holdout::Split { .. } => {
+                let parts = self.holdout.partition(x.nrows())?;
+                let (fit, held) = parts.first().ok_or(Error::Empty { what: "rows" })?;
+                let pipeline = self.fit_parts(x.select(Axis(0), fit).view())?.0;
+                let scores = as_f64(pipeline.score(x.select(Axis(0), held).view())?);
+                (pipeline, scores)
+            }
+            Holdout::CrossFit { .. } => {
+                let mut scores = vec![0.0; x.nrows()];
+                for (fit, held) in self.holdout.partition(x.nrows())? {
+                    let fold = self.fit_parts(x.select(Axis(0), &fit).view())?.0;
+                    let s = fold.score(x.select(Axis(0), &held).view())?;
+                    for (&i, v) in held.iter().zip(s.iter()) {
+                        scores[i] = v.as_f64();
+                    }
+                }
+                (self.fit_parts(x)?.0, scores)
+            }
+        };
+        pipeline.set_threshold(Some(Threshold::calibrate(calibration, &scores)?));
+        Ok(pipeline)
     }
 }
 

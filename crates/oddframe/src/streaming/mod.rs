@@ -44,6 +44,7 @@ mod persist;
 
 use std::collections::{BTreeMap, VecDeque};
 
+use crate::threshold::online::{Online, OnlineMethod, OnlineThreshold};
 use crate::{Calibration, Decision, Error, Result, StreamingThreshold, Threshold};
 
 /// A model that scores and learns one sample at a time.
@@ -111,6 +112,27 @@ pub enum ThresholdPolicy {
         /// Scores before the first flag.
         warmup: u64,
     },
+    /// Any online threshold ([`crate::threshold::online`]): a streaming
+    /// quantile, MAD or IQR rule, SPOT or DSPOT, or the EWMA.
+    Online {
+        /// The method and its settings.
+        method: OnlineMethod,
+        /// Scores before the first flag (`None`: the method's default).
+        warmup: Option<u64>,
+        /// Whether flagged scores are kept from moving the threshold.
+        protect: bool,
+    },
+}
+
+impl ThresholdPolicy {
+    /// An online `method` with its default warm-up, protected.
+    pub fn online(method: OnlineMethod) -> Self {
+        ThresholdPolicy::Online {
+            method,
+            warmup: None,
+            protect: true,
+        }
+    }
 }
 
 #[cfg(feature = "serde")]
@@ -197,8 +219,18 @@ impl StreamingConfig {
                 ">= 1 and <= buffer",
             ));
         }
-        if let ThresholdPolicy::Ewma { alpha, k, warmup } = self.threshold {
-            StreamingThreshold::new(alpha, k, warmup)?;
+        match self.threshold {
+            ThresholdPolicy::Ewma { alpha, k, warmup } => {
+                StreamingThreshold::new(alpha, k, warmup)?;
+            }
+            ThresholdPolicy::Online {
+                method,
+                warmup,
+                protect,
+            } => {
+                method.build_with(warmup, protect)?;
+            }
+            ThresholdPolicy::Calibrated(_) => {}
         }
         Ok(())
     }
@@ -227,6 +259,7 @@ pub struct StreamCounts {
 pub(crate) enum ThresholdState {
     Fixed(Threshold),
     Ewma(StreamingThreshold),
+    Online(Online),
 }
 
 /// Scores, decides and learns a stream of samples with any [`OnlineModel`].
@@ -305,6 +338,11 @@ where
             ThresholdPolicy::Ewma { alpha, k, warmup } => {
                 ThresholdState::Ewma(StreamingThreshold::new(alpha, k, warmup)?)
             }
+            ThresholdPolicy::Online {
+                method,
+                warmup,
+                protect,
+            } => ThresholdState::Online(method.build_with(warmup, protect)?),
         };
         let skip = normal.len().saturating_sub(config.buffer);
         let buffer = if config.refit_every.is_some() {
@@ -331,6 +369,7 @@ where
         let decision = match &mut self.threshold {
             ThresholdState::Fixed(t) => t.decide(score),
             ThresholdState::Ewma(e) => e.observe(score)?,
+            ThresholdState::Online(o) => o.observe(score)?,
         };
         self.counts.seen += 1;
         self.counts.flagged += u64::from(decision.is_anomaly);
@@ -386,11 +425,12 @@ impl<S: ?Sized + ToOwned, M> StreamingDetector<S, M> {
     }
 
     /// The threshold the next sample is compared with (`+inf` while an
-    /// EWMA threshold warms up).
+    /// online threshold warms up).
     pub fn threshold_value(&self) -> f64 {
         match &self.threshold {
             ThresholdState::Fixed(t) => t.value(),
             ThresholdState::Ewma(e) => e.value(),
+            ThresholdState::Online(o) => o.value(),
         }
     }
 

@@ -9,6 +9,7 @@ use super::{
     Monitor, OnlineModel, StreamCounts, StreamingConfig, StreamingDetector, ThresholdState,
 };
 use crate::persist::{Envelope, Persist};
+use crate::threshold::online::Online;
 use crate::{Error, Result, StreamingThreshold, Threshold};
 
 /// A model's full learning state in an [`Envelope`]: everything a restored
@@ -35,6 +36,7 @@ pub trait SaveState: Sized {
 enum ThresholdBody {
     Fixed(Envelope),
     Ewma(StreamingThreshold),
+    Online(Online),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -56,7 +58,8 @@ fn bad(format: &str, reason: impl Into<String>) -> Error {
 
 /// The whole state of a stream: the model's learning state
 /// ([`SaveState`]), the settings, the threshold with its moving statistics,
-/// the buffer and the counters. Format `oddframe.stream`, schema 1.
+/// the buffer and the counters. Format `oddframe.stream`, schema 2 (which
+/// adds online thresholds; schema 1 files load).
 impl<S, M> Persist for StreamingDetector<S, M>
 where
     S: ?Sized + ToOwned,
@@ -64,12 +67,13 @@ where
     M: OnlineModel<S> + SaveState,
 {
     const FORMAT: &'static str = STREAM_FORMAT;
-    const SCHEMA: u32 = 1;
+    const SCHEMA: u32 = 2;
 
     fn to_envelope(&self) -> Result<Envelope> {
         let threshold = match &self.threshold {
             ThresholdState::Fixed(t) => ThresholdBody::Fixed(t.to_envelope()?),
             ThresholdState::Ewma(e) => ThresholdBody::Ewma(e.clone()),
+            ThresholdState::Online(o) => ThresholdBody::Online(o.clone()),
         };
         let body = StreamBody {
             model: self.model.save_state()?,
@@ -78,7 +82,13 @@ where
             buffer: self.buffer.iter().cloned().collect(),
             counts: self.counts,
         };
-        Envelope::new(STREAM_FORMAT, 1, env!("CARGO_PKG_VERSION"), None, &body)
+        Envelope::new(
+            STREAM_FORMAT,
+            Self::SCHEMA,
+            env!("CARGO_PKG_VERSION"),
+            None,
+            &body,
+        )
     }
 
     fn from_checked_envelope(env: Envelope) -> Result<Self> {
@@ -96,6 +106,19 @@ where
                     .map_err(|e| bad(STREAM_FORMAT, format!("threshold: {e}")))?;
                 ThresholdState::Ewma(e)
             }
+            ThresholdBody::Online(o) => {
+                o.check_state()
+                    .map_err(|e| bad(STREAM_FORMAT, format!("threshold: {e}")))?;
+                if let super::ThresholdPolicy::Online { method, .. } = body.config.threshold {
+                    if !o.follows(method) {
+                        return Err(bad(
+                            STREAM_FORMAT,
+                            "the threshold is not the policy's method",
+                        ));
+                    }
+                }
+                ThresholdState::Online(o)
+            }
         };
         let kind_matches = matches!(
             (&threshold, body.config.threshold),
@@ -103,6 +126,10 @@ where
                 ThresholdState::Fixed(_),
                 super::ThresholdPolicy::Calibrated(_)
             ) | (ThresholdState::Ewma(_), super::ThresholdPolicy::Ewma { .. })
+                | (
+                    ThresholdState::Online(_),
+                    super::ThresholdPolicy::Online { .. }
+                )
         );
         if !kind_matches {
             return Err(bad(
@@ -326,7 +353,7 @@ mod tests {
             ("model", |v| {
                 v["model"]["model"]["format"] = serde_json::json!("other")
             }),
-            ("schema", |v| v["schema"] = serde_json::json!(2)),
+            ("schema", |v| v["schema"] = serde_json::json!(3)),
         ];
         for (what, edit) in edits {
             let mut v = base.clone();

@@ -1,11 +1,21 @@
-//! Turning scores into decisions: thresholds calibrated on normal data and
-//! a k-sigma threshold for streams.
+//! Turning scores into decisions: thresholds calibrated on normal data
+//! ([`Threshold`]), with a guaranteed false-alarm rate when the normal data
+//! were held out from fitting ([`Calibration::Conformal`], [`Holdout`]),
+//! and thresholds that follow a stream ([`online`]).
 //!
 //! Every threshold flags a sample when its score is **strictly greater**
 //! than the threshold.
 
+mod conformal;
+pub mod online;
+
+use std::sync::Arc;
+
 use crate::validate::check_scores;
 use crate::{Error, Result};
+
+pub use conformal::{conformal_p_value, Holdout};
+pub use online::StreamingThreshold;
 
 /// A named calibration preset: the fraction of *normal* samples the threshold
 /// is allowed to flag.
@@ -79,6 +89,14 @@ pub enum Calibration {
     Preset(Preset),
     /// A fixed value; needs no scores.
     Fixed(f64),
+    /// Split-conformal calibration for this false-alarm rate, in (0, 1):
+    /// the scores must come from normal data **the model did not fit**
+    /// (see [`Holdout`]). With `n` such scores the threshold is the
+    /// `ceil((n + 1)(1 - rate))`-th smallest, so that a new normal sample
+    /// exchangeable with them is flagged with probability at most `rate`
+    /// (and, without ties, more than `rate - 1 / (n + 1)`). Every decision
+    /// carries its conformal p-value. Needs `n >= 1 / rate - 1` scores.
+    Conformal(f64),
 }
 
 /// A decision for one score.
@@ -92,12 +110,35 @@ pub struct Decision {
     pub threshold: f64,
     /// `score > threshold`.
     pub is_anomaly: bool,
+    /// How unusual the score is under normal data: the estimated
+    /// probability that a normal score is at least this high, where the
+    /// threshold can tell (a conformal threshold's p-value, an online
+    /// threshold's tail estimate); `None` otherwise.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub p_value: Option<f64>,
+}
+
+impl Decision {
+    /// A decision without a tail probability.
+    pub(crate) fn new(score: f64, threshold: f64) -> Self {
+        Self {
+            score,
+            threshold,
+            is_anomaly: score > threshold,
+            p_value: None,
+        }
+    }
 }
 
 /// A fixed threshold calibrated from normal scores.
 ///
-/// Saved and loaded through [`crate::Persist`] (feature `serde`, format
-/// `oddframe.threshold`), which re-checks the value and the calibration.
+/// A [`Calibration::Conformal`] threshold keeps its (sorted) calibration
+/// scores to give every decision a p-value. Saved and loaded through
+/// [`crate::Persist`] (feature `serde`, format `oddframe.threshold`), which
+/// re-checks the value, the calibration and the scores.
 ///
 /// ```
 /// use oddframe::{Calibration, Preset, Threshold};
@@ -109,11 +150,17 @@ pub struct Decision {
 /// assert!(!t.decide(50.0).is_anomaly);
 /// # Ok::<(), oddframe::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "persist_threshold::Body", into = "persist_threshold::Body")
+)]
 pub struct Threshold {
     value: f64,
     calibration: Calibration,
+    /// The sorted calibration scores of a conformal threshold.
+    reference: Option<Arc<[f64]>>,
 }
 
 impl Threshold {
@@ -140,11 +187,24 @@ impl Threshold {
                 return Ok(Self {
                     value: v,
                     calibration,
+                    reference: None,
                 });
             }
             Calibration::Quantile(q) => check_unit("quantile", q)?,
             Calibration::AnomalyRate(r) => 1.0 - check_unit("anomaly_rate", r)?,
             Calibration::Preset(p) => 1.0 - p.anomaly_rate(),
+            Calibration::Conformal(rate) => {
+                conformal::check_rate(rate)?;
+                check_scores(normal_scores, "calibration scores")?;
+                let rank = conformal::rank(normal_scores.len(), rate)?;
+                let mut sorted = normal_scores.to_vec();
+                sorted.sort_by(f64::total_cmp);
+                return Ok(Self {
+                    value: sorted[rank - 1],
+                    calibration,
+                    reference: Some(sorted.into()),
+                });
+            }
         };
         check_scores(normal_scores, "normal scores")?;
         let mut sorted = normal_scores.to_vec();
@@ -152,6 +212,7 @@ impl Threshold {
         Ok(Self {
             value: quantile_sorted(&sorted, q),
             calibration,
+            reference: None,
         })
     }
 
@@ -165,12 +226,27 @@ impl Threshold {
         self.calibration
     }
 
+    /// The sorted calibration scores a conformal threshold keeps (`None`
+    /// for the other calibrations).
+    pub fn calibration_scores(&self) -> Option<&[f64]> {
+        self.reference.as_deref()
+    }
+
+    /// The conformal p-value of `score`: `(1 + #{calibration scores >=
+    /// score}) / (n + 1)`, the probability that a new normal score is at
+    /// least this high. `score` is flagged exactly when its p-value is at
+    /// most the rate. `None` for thresholds that are not conformal.
+    pub fn p_value(&self, score: f64) -> Option<f64> {
+        self.reference
+            .as_deref()
+            .map(|sorted| conformal_p_value(sorted, score))
+    }
+
     /// Compares one score with the threshold.
     pub fn decide(&self, score: f64) -> Decision {
         Decision {
-            score,
-            threshold: self.value,
-            is_anomaly: score > self.value,
+            p_value: self.p_value(score),
+            ..Decision::new(score, self.value)
         }
     }
 
@@ -198,6 +274,7 @@ impl Threshold {
             }
             Calibration::Quantile(q) => check_unit("quantile", q).map(drop),
             Calibration::AnomalyRate(r) => check_unit("anomaly_rate", r).map(drop),
+            Calibration::Conformal(r) => conformal::check_rate(r),
             _ => Ok(()),
         }
     }
@@ -205,54 +282,91 @@ impl Threshold {
 
 #[cfg(feature = "serde")]
 mod persist_threshold {
-    use super::{Calibration, Threshold};
+    use super::{conformal, Calibration, Threshold};
     use crate::persist::{Envelope, Persist};
     use crate::{Error, Result};
 
+    /// The saved form, checked when read.
     #[derive(serde::Serialize, serde::Deserialize)]
     #[serde(deny_unknown_fields)]
-    struct Body {
+    pub(super) struct Body {
         value: f64,
         calibration: Calibration,
+        /// A conformal threshold's sorted calibration scores (schema 2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scores: Option<Vec<f64>>,
     }
 
+    /// Schema 2 adds the conformal calibration and its scores; schema 1
+    /// files (no scores) still load.
     impl Persist for Threshold {
         const FORMAT: &'static str = "oddframe.threshold";
-        const SCHEMA: u32 = 1;
+        const SCHEMA: u32 = 2;
 
         fn to_envelope(&self) -> Result<Envelope> {
-            let body = Body {
-                value: self.value,
-                calibration: self.calibration,
-            };
             Envelope::new(
                 Self::FORMAT,
                 Self::SCHEMA,
                 env!("CARGO_PKG_VERSION"),
                 None,
-                &body,
+                &Body::from(self.clone()),
             )
         }
 
         fn from_checked_envelope(env: Envelope) -> Result<Self> {
             let b: Body = env.body()?;
-            let bad = |reason: String| Error::invalid_file(Self::FORMAT, reason);
+            Threshold::try_from(b).map_err(|e| Error::invalid_file(Self::FORMAT, e.to_string()))
+        }
+    }
+
+    impl From<Threshold> for Body {
+        fn from(t: Threshold) -> Self {
+            Body {
+                value: t.value,
+                calibration: t.calibration,
+                scores: t.reference.as_deref().map(<[f64]>::to_vec),
+            }
+        }
+    }
+
+    impl TryFrom<Body> for Threshold {
+        type Error = Error;
+
+        fn try_from(b: Body) -> Result<Self> {
+            let bad = |reason: String| {
+                Error::invalid_parameter("threshold", reason, "a consistent saved threshold")
+            };
             if !b.value.is_finite() {
                 return Err(bad(format!("value {} is not finite", b.value)));
             }
             Threshold::check_calibration(b.calibration).map_err(|e| bad(e.to_string()))?;
-            if let Calibration::Fixed(v) = b.calibration {
-                if v != b.value {
-                    return Err(bad(format!(
-                        "fixed threshold {v} saved with value {}",
-                        b.value
-                    )));
+            match (b.calibration, b.scores) {
+                (Calibration::Fixed(v), None) if v != b.value => Err(bad(format!(
+                    "fixed threshold {v} saved with value {}",
+                    b.value
+                ))),
+                (Calibration::Conformal(rate), Some(scores)) => {
+                    conformal::check_sorted(&scores).map_err(|e| bad(e.to_string()))?;
+                    let t = Threshold::calibrate(Calibration::Conformal(rate), &scores)
+                        .map_err(|e| bad(e.to_string()))?;
+                    if t.value != b.value {
+                        return Err(bad(format!(
+                            "conformal threshold saved with value {}, its scores give {}",
+                            b.value, t.value
+                        )));
+                    }
+                    Ok(t)
                 }
+                (Calibration::Conformal(_), None) => {
+                    Err(bad("a conformal threshold without its scores".into()))
+                }
+                (_, Some(_)) => Err(bad("scores saved with a calibration that keeps none".into())),
+                (calibration, None) => Ok(Threshold {
+                    value: b.value,
+                    calibration,
+                    reference: None,
+                }),
             }
-            Ok(Threshold {
-                value: b.value,
-                calibration: b.calibration,
-            })
         }
     }
 }
@@ -286,145 +400,6 @@ pub(crate) fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
 /// As [`Threshold::calibrate`].
 pub fn quantile(data: &[f64], q: f64) -> Result<f64> {
     Ok(Threshold::calibrate(Calibration::Quantile(q), data)?.value())
-}
-
-/// A k-sigma threshold over an exponentially weighted moving average, for
-/// streams whose normal level drifts.
-///
-/// Each score is first compared with `mean + k * std` of the scores seen so
-/// far, then folded into the moving statistics
-/// (`mean += a * d`, `var = (1 - a) * (var + a * d^2)` with `d = score - mean`).
-/// During the first `warmup` scores nothing is flagged and the threshold is
-/// `+inf`. By default anomalous scores are not folded in, so a long anomaly
-/// does not raise the bar it is measured against.
-///
-/// ```
-/// use oddframe::StreamingThreshold;
-///
-/// let mut t = StreamingThreshold::new(0.1, 5.0, 10)?;
-/// for i in 0..50 {
-///     let d = t.observe(1.0 + 0.01 * f64::from(i % 3))?;
-///     assert!(!d.is_anomaly);
-/// }
-/// assert!(t.observe(10.0)?.is_anomaly);
-/// # Ok::<(), oddframe::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
-pub struct StreamingThreshold {
-    alpha: f64,
-    k: f64,
-    warmup: u64,
-    learn_anomalies: bool,
-    n: u64,
-    mean: f64,
-    var: f64,
-}
-
-impl Default for StreamingThreshold {
-    /// `alpha = 0.1`, `k = 5`, `warmup = 10`.
-    fn default() -> Self {
-        Self {
-            alpha: 0.1,
-            k: 5.0,
-            warmup: 10,
-            learn_anomalies: false,
-            n: 0,
-            mean: 0.0,
-            var: 0.0,
-        }
-    }
-}
-
-impl StreamingThreshold {
-    /// A threshold with smoothing `alpha` in (0, 1], width `k > 0` standard
-    /// deviations and `warmup` scores before any flag.
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`] naming the field out of range.
-    pub fn new(alpha: f64, k: f64, warmup: u64) -> Result<Self> {
-        if !(alpha > 0.0 && alpha <= 1.0) {
-            return Err(Error::invalid_parameter("alpha", alpha, "in (0, 1]"));
-        }
-        if !(k.is_finite() && k > 0.0) {
-            return Err(Error::invalid_parameter("k", k, "finite and > 0"));
-        }
-        Ok(Self {
-            alpha,
-            k,
-            warmup,
-            ..Self::default()
-        })
-    }
-
-    /// Whether anomalous scores are folded into the moving statistics too
-    /// (default `false`).
-    pub fn learn_anomalies(mut self, yes: bool) -> Self {
-        self.learn_anomalies = yes;
-        self
-    }
-
-    /// The current threshold (`+inf` during warm-up).
-    pub fn value(&self) -> f64 {
-        if self.n < self.warmup.max(1) {
-            f64::INFINITY
-        } else {
-            self.mean + self.k * self.var.sqrt()
-        }
-    }
-
-    /// The moving mean.
-    pub fn mean(&self) -> f64 {
-        self.mean
-    }
-
-    /// The moving standard deviation.
-    pub fn std(&self) -> f64 {
-        self.var.sqrt()
-    }
-
-    /// Checks a state read from a file: the parameters in range, the moving
-    /// statistics finite.
-    #[cfg(feature = "serde")]
-    pub(crate) fn check_state(&self) -> Result<()> {
-        Self::new(self.alpha, self.k, self.warmup)?;
-        if !(self.mean.is_finite() && self.var.is_finite() && self.var >= 0.0) {
-            return Err(Error::invalid_parameter(
-                "moving statistics",
-                format!("mean {}, var {}", self.mean, self.var),
-                "finite, var >= 0",
-            ));
-        }
-        Ok(())
-    }
-
-    /// Decides on `score`, then learns from it.
-    ///
-    /// # Errors
-    /// [`Error::NonFinite`] for a NaN or infinite score (the state is unchanged).
-    pub fn observe(&mut self, score: f64) -> Result<Decision> {
-        if !score.is_finite() {
-            return Err(Error::NonFinite { row: 0, col: 0 });
-        }
-        let threshold = self.value();
-        let is_anomaly = score > threshold;
-        if !is_anomaly || self.learn_anomalies {
-            if self.n == 0 {
-                self.mean = score;
-            } else {
-                let d = score - self.mean;
-                self.mean += self.alpha * d;
-                self.var = (1.0 - self.alpha) * (self.var + self.alpha * d * d);
-            }
-            self.n += 1;
-        }
-        Ok(Decision {
-            score,
-            threshold,
-            is_anomaly,
-        })
-    }
 }
 
 #[cfg(test)]
@@ -499,34 +474,5 @@ mod tests {
         assert_eq!(Threshold::fixed(2.0).unwrap().value(), 2.0);
         assert!("loud".parse::<Preset>().is_err());
         assert_eq!("Balanced".parse::<Preset>().unwrap(), Preset::Balanced);
-    }
-
-    #[test]
-    fn streaming_threshold_tracks_ewma() {
-        let mut t = StreamingThreshold::new(0.5, 2.0, 2).unwrap();
-        t.observe(1.0).unwrap();
-        t.observe(3.0).unwrap();
-        // mean = 1 + 0.5 * 2 = 2; var = 0.5 * (0 + 0.5 * 4) = 1
-        assert!((t.mean() - 2.0).abs() < 1e-12);
-        assert!((t.std() - 1.0).abs() < 1e-12);
-        assert!((t.value() - 4.0).abs() < 1e-12);
-        let d = t.observe(4.5).unwrap();
-        assert!(d.is_anomaly);
-        // the anomaly was not learned
-        assert!((t.mean() - 2.0).abs() < 1e-12);
-        assert!(t.observe(f64::NAN).is_err());
-        assert!(StreamingThreshold::new(0.0, 5.0, 0).is_err());
-        assert!(StreamingThreshold::new(0.1, f64::NAN, 0).is_err());
-    }
-
-    #[test]
-    fn warmup_never_flags() {
-        let mut t = StreamingThreshold::new(0.1, 5.0, 3).unwrap();
-        for s in [1.0, 100.0, 1000.0] {
-            let d = t.observe(s).unwrap();
-            assert!(!d.is_anomaly);
-            assert!(d.threshold.is_infinite());
-        }
-        assert!(t.value().is_finite());
     }
 }
