@@ -546,7 +546,7 @@ impl Dspot {
             gate: Gate::new(warmup, true),
             tail: Tail::new(rate, SPOT_LEVEL, SPOT_MAX_PEAKS),
             depth,
-            recent: VecDeque::with_capacity(depth),
+            recent: VecDeque::new(),
             sum: 0.0,
             since_sum: 0,
         })

@@ -68,11 +68,13 @@ impl TryFrom<WindowState> for SortedWindow {
 }
 
 impl SortedWindow {
+    /// An empty window; memory grows with the values, not the capacity
+    /// (which may come from a file).
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
             capacity,
-            arrived: VecDeque::with_capacity(capacity),
-            sorted: Vec::with_capacity(capacity),
+            arrived: VecDeque::new(),
+            sorted: Vec::new(),
         }
     }
 
