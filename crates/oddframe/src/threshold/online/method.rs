@@ -77,6 +77,7 @@ pub enum OnlineMethod {
 const DEFAULT_WINDOW: usize = 1000;
 const DEFAULT_DEPTH: usize = 100;
 const DEFAULT_ALPHA: f64 = 0.01;
+const SPOT_WARMUP: u64 = 5000;
 
 impl OnlineMethod {
     /// The warm-up a method uses unless told otherwise: a full window for
@@ -91,8 +92,8 @@ impl OnlineMethod {
             | OnlineMethod::Mad { window: w, .. }
             | OnlineMethod::Iqr { window: w, .. } => w as u64,
             OnlineMethod::Quantile { rate, window: None } => (10.0 / rate).ceil().max(100.0) as u64,
-            OnlineMethod::Spot { .. } => 1000,
-            OnlineMethod::Dspot { depth, .. } => depth as u64 + 1000,
+            OnlineMethod::Spot { .. } => SPOT_WARMUP,
+            OnlineMethod::Dspot { depth, .. } => depth as u64 + SPOT_WARMUP,
             OnlineMethod::Ewma { alpha, .. } => (1.0 / alpha).ceil() as u64,
         }
     }

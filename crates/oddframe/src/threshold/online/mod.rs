@@ -7,12 +7,20 @@
 //!
 //! - **Warm-up**: the first `warmup` scores are learned but never flagged
 //!   (the threshold is `+inf`); SPOT and DSPOT calibrate on them.
-//! - **Protect** (on by default): a flagged score must not move the
-//!   threshold. Windowed rules learn it as a marker above every threshold,
-//!   P-square at most at its maximum marker, so it still counts as "high"
-//!   without pulling the threshold up; SPOT and
-//!   DSPOT learn it as a censored peak (known only to exceed the threshold);
-//!   the EWMA skips it.
+//! - **Protect** (on by default): anomalies must not move the threshold,
+//!   yet a rate method must still learn the normal scores it flags (a share
+//!   `rate` of them), or it would drift towards flagging more. So a flagged
+//!   score *far* beyond the normal tail is not learned: for SPOT and DSPOT,
+//!   one whose tail probability is under `rate / 1000`; for the quantiles,
+//!   one more than twice as far above the median as the threshold. Other
+//!   flagged scores are learned: by the quantiles as they
+//!   are, by SPOT and DSPOT as censored peaks (known only to exceed the
+//!   threshold). DSPOT's moving mean learns every flagged score at the
+//!   threshold's value, so a lasting shift still pulls it along. Heavy
+//!   tails pay for this: a Student-t(3) stream's extremes look far, and the
+//!   quantiles then flag up to a fifth more than the target. The MAD and IQR rules learn flagged
+//!   scores at the threshold's value (their centre and spread stay put);
+//!   the EWMA learns none.
 //! - **NaN and infinities** are rejected with an error, and the state is
 //!   left unchanged.
 //!
@@ -96,13 +104,26 @@ pub(crate) struct Gate {
     pub(crate) seen: u64,
 }
 
+/// How a rule learns a score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Learn {
+    /// As it is (not flagged, or protect is off).
+    Normal,
+    /// Flagged under protect, having exceeded this threshold.
+    Flagged(f64),
+    /// Flagged under protect and far beyond anything normal.
+    Far,
+}
+
 /// The part of a method that differs: its threshold and how it learns.
 pub(crate) trait Rule {
     /// The threshold once warm.
     fn threshold(&self) -> f64;
-    /// Learns `score`; `protected` is the threshold a flagged score
-    /// exceeded when the protect rule applies.
-    fn learn(&mut self, score: f64, protected: Option<f64>);
+    /// Learns `score` as the protect rule says.
+    fn learn(&mut self, score: f64, how: Learn);
+    /// Whether a flagged `score` is far beyond anything normal (never
+    /// learned under protect).
+    fn far(&self, score: f64) -> bool;
     /// Called once, after the last warm-up score.
     fn end_warmup(&mut self) {}
     /// The tail probability of `score`.
@@ -143,8 +164,14 @@ impl Gate {
             p_value: if warm { rule.tail(score) } else { None },
             ..Decision::new(score, threshold)
         };
-        let protected = (decision.is_anomaly && self.protect).then_some(threshold);
-        rule.learn(score, protected);
+        let how = if !(decision.is_anomaly && self.protect) {
+            Learn::Normal
+        } else if rule.far(score) {
+            Learn::Far
+        } else {
+            Learn::Flagged(threshold)
+        };
+        rule.learn(score, how);
         self.seen += 1;
         if !warm && self.is_warm() {
             rule.end_warmup();

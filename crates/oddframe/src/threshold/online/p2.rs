@@ -2,7 +2,7 @@
 //! for dynamic calculation of quantiles and histograms without storing
 //! observations", CACM 28(10), 1985).
 
-use super::{check_rate, Gate, OnlineThreshold, Rule};
+use super::{check_rate, Gate, Learn, OnlineThreshold, Rule};
 use crate::{Decision, Error, Result};
 
 /// The `1 - rate` quantile of every score so far, estimated in constant
@@ -54,9 +54,9 @@ impl P2Quantile {
         })
     }
 
-    /// Whether flagged scores are kept from moving the threshold (default
-    /// `true`: they are learned at most at the maximum marker, so they
-    /// count as above the quantile without stretching the maximum).
+    /// Whether anomalies are kept from moving the threshold (default
+    /// `true`: flagged scores far beyond the tail are not learned, see
+    /// [the module docs](super)).
     pub fn protect(mut self, yes: bool) -> Self {
         self.gate.protect = yes;
         self
@@ -160,11 +160,17 @@ impl Rule for P2Quantile {
         }
     }
 
-    fn learn(&mut self, score: f64, protected: Option<f64>) {
-        // a protected flagged score counts above the quantile marker without
-        // stretching the maximum
-        let top = self.heights.get(4).copied();
-        self.add(protected.map_or(score, |_| top.map_or(score, |m| score.min(m))));
+    fn learn(&mut self, score: f64, how: Learn) {
+        match how {
+            Learn::Normal => self.add(score),
+            Learn::Flagged(_) => self.add(score),
+            Learn::Far => {}
+        }
+    }
+
+    fn far(&self, score: f64) -> bool {
+        // the second marker estimates the p/2 quantile, near the median
+        self.heights.len() == 5 && super::window::far_above(self.heights[1], self.heights[2], score)
     }
 
     fn tail(&self, score: f64) -> Option<f64> {

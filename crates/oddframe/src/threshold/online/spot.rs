@@ -21,7 +21,7 @@
 
 use std::collections::VecDeque;
 
-use super::{check_rate, Gate, OnlineThreshold, Rule};
+use super::{check_rate, Gate, Learn, OnlineThreshold, Rule};
 use crate::threshold::quantile_sorted;
 use crate::{Decision, Error, Result};
 
@@ -360,6 +360,11 @@ impl Tail {
         self.refit(Some(self.theta));
     }
 
+    /// Whether `x` is 1000 times rarer than the alarm level.
+    fn far(&self, x: f64) -> bool {
+        self.tail(x).is_some_and(|p| p < self.rate / 1000.0)
+    }
+
     fn tail(&self, x: f64) -> Option<f64> {
         (x > self.t && self.nt > 0)
             .then(|| self.nt as f64 / self.n as f64 * self.gpd.survival(x - self.t))
@@ -471,8 +476,9 @@ impl Spot {
         })
     }
 
-    /// Whether flagged scores are kept from moving the threshold (default
-    /// `true`: they are learned as censored peaks).
+    /// Whether anomalies are kept from moving the threshold (default
+    /// `true`: flagged scores are learned as censored peaks unless they are
+    /// 1000 times rarer than `rate`, see [the module docs](super)).
     pub fn protect(mut self, yes: bool) -> Self {
         self.gate.protect = yes;
         self
@@ -500,8 +506,15 @@ impl Rule for Spot {
     fn threshold(&self) -> f64 {
         self.tail.z
     }
-    fn learn(&mut self, score: f64, protected: Option<f64>) {
-        self.tail.learn(score, protected);
+    fn learn(&mut self, score: f64, how: Learn) {
+        match how {
+            Learn::Normal => self.tail.learn(score, None),
+            Learn::Flagged(z) => self.tail.learn(score, Some(z)),
+            Learn::Far => {}
+        }
+    }
+    fn far(&self, score: f64) -> bool {
+        self.tail.far(score)
     }
     fn end_warmup(&mut self) {
         self.tail.calibrate();
@@ -514,8 +527,10 @@ impl Rule for Spot {
 /// DSPOT: SPOT on the residuals `x - M`, where `M` is the mean of the
 /// last `depth` normal scores, so that the threshold follows a drifting
 /// level. The warm-up first fills the depth window, then calibrates the
-/// tail on the residuals. Flagged scores (under protect) enter neither the
-/// window nor the tail as exact values.
+/// tail on the residuals. Under protect, flagged scores enter the moving
+/// mean at the threshold's value (winsorized: a spike moves the level by at
+/// most `threshold / depth`, while a lasting step is followed) and the
+/// tail as censored peaks, unless they are 1000 times rarer than `rate`.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
@@ -605,16 +620,29 @@ impl Rule for Dspot {
     fn threshold(&self) -> f64 {
         self.moving_mean() + self.tail.z
     }
-    fn learn(&mut self, score: f64, protected: Option<f64>) {
+    fn learn(&mut self, score: f64, how: Learn) {
         if self.recent.len() < self.depth {
             self.push(score);
             return;
         }
         let mean = self.moving_mean();
-        self.tail.learn(score - mean, protected.map(|z| z - mean));
-        if protected.is_none() {
-            self.push(score);
+        match how {
+            Learn::Normal => {
+                self.tail.learn(score - mean, None);
+                self.push(score);
+            }
+            Learn::Flagged(z) => {
+                self.tail.learn(score - mean, Some(z - mean));
+                self.push(z);
+            }
+            // the level learns far scores winsorized at the threshold: a
+            // spike moves it by at most threshold / depth, a lasting shift
+            // pulls it along
+            Learn::Far => self.push(Rule::threshold(self)),
         }
+    }
+    fn far(&self, score: f64) -> bool {
+        self.tail.far(score - self.moving_mean())
     }
     fn end_warmup(&mut self) {
         self.tail.calibrate();

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use super::{check_positive, check_rate, rank_tail, Gate, OnlineThreshold, Rule};
+use super::{check_positive, check_rate, rank_tail, Gate, Learn, OnlineThreshold, Rule};
 use crate::threshold::quantile_sorted;
 use crate::{Decision, Error, Result};
 
@@ -153,10 +153,13 @@ fn kth_of_two(
     from_a.max(from_b)
 }
 
-/// What a protected flagged score enters the window as: above every
-/// threshold to come, so it keeps its rank without stretching any estimate
-/// (finite, so that a saved window stays plain JSON).
-const FLAGGED: f64 = f64::MAX;
+/// Whether `score` lies more than twice as far above the median as the
+/// threshold does: far beyond the normal tail (4.7 sigma for a Gaussian at
+/// a rate of 1e-2), and a bound that anomalies cannot push up, because the
+/// median does not move with them.
+pub(crate) fn far_above(median: f64, threshold: f64, score: f64) -> bool {
+    score - median > 2.0 * (threshold - median).max(0.0)
+}
 
 fn check_window(window: usize, needed: usize) -> Result<usize> {
     if window >= needed.max(1) {
@@ -215,9 +218,8 @@ macro_rules! windowed_threshold {
 /// follow a drifting level. The tail probability is the score's conformal
 /// p-value against the window.
 ///
-/// With protect on, the rate falls short of the target: about 0.8 % for a
-/// 1 % target on i.i.d. scores (markers never fall below a rising
-/// threshold, while past normal scores can rise above a falling one).
+/// The warm-up is at least `1 / rate - 1` scores, so that the window can
+/// hold the threshold's rank.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
@@ -245,9 +247,9 @@ impl WindowQuantile {
         })
     }
 
-    /// Whether flagged scores are kept from moving the threshold (default
-    /// `true`: they enter the window as markers above every threshold, so
-    /// they keep their rank without stretching the estimate).
+    /// Whether anomalies are kept from moving the threshold (default
+    /// `true`: flagged scores far beyond the tail are not learned, see
+    /// [the module docs](super)).
     pub fn protect(mut self, yes: bool) -> Self {
         self.gate.protect = yes;
         self
@@ -269,8 +271,13 @@ impl Rule for WindowQuantile {
             self.window.sorted()[k.max(1) - 1]
         }
     }
-    fn learn(&mut self, score: f64, protected: Option<f64>) {
-        self.window.push(protected.map_or(score, |_| FLAGGED));
+    fn learn(&mut self, score: f64, how: Learn) {
+        if how != Learn::Far {
+            self.window.push(score);
+        }
+    }
+    fn far(&self, score: f64) -> bool {
+        far_above(self.window.quantile(0.5), Rule::threshold(self), score)
     }
     fn tail(&self, score: f64) -> Option<f64> {
         Some(rank_tail(self.window.sorted(), score))
@@ -315,8 +322,8 @@ impl RollingMad {
     }
 
     /// Whether flagged scores are kept from moving the threshold (default
-    /// `true`: they enter the window as markers above every threshold, so
-    /// they keep their rank without stretching the estimate).
+    /// `true`: they are learned at the threshold's value, which keeps the
+    /// centre and spread as they were).
     pub fn protect(mut self, yes: bool) -> Self {
         self.gate.protect = yes;
         self
@@ -333,8 +340,18 @@ impl Rule for RollingMad {
         let median = self.window.quantile(0.5);
         median + self.k * MAD_TO_SIGMA * self.window.mad(median)
     }
-    fn learn(&mut self, score: f64, protected: Option<f64>) {
-        self.window.push(protected.map_or(score, |_| FLAGGED));
+    fn learn(&mut self, score: f64, how: Learn) {
+        // a flagged score enters at the threshold: it stays above the
+        // centre the rule is measured from without pulling the spread
+        let t = Rule::threshold(self);
+        self.window.push(if how == Learn::Normal {
+            score
+        } else {
+            score.min(t)
+        });
+    }
+    fn far(&self, _: f64) -> bool {
+        true
     }
     fn tail(&self, score: f64) -> Option<f64> {
         Some(rank_tail(self.window.sorted(), score))
@@ -373,8 +390,8 @@ impl RollingIqr {
     }
 
     /// Whether flagged scores are kept from moving the threshold (default
-    /// `true`: they enter the window as markers above every threshold, so
-    /// they keep their rank without stretching the estimate).
+    /// `true`: they are learned at the threshold's value, which keeps the
+    /// centre and spread as they were).
     pub fn protect(mut self, yes: bool) -> Self {
         self.gate.protect = yes;
         self
@@ -391,8 +408,18 @@ impl Rule for RollingIqr {
         let (q1, q3) = (self.window.quantile(0.25), self.window.quantile(0.75));
         q3 + self.k * (q3 - q1)
     }
-    fn learn(&mut self, score: f64, protected: Option<f64>) {
-        self.window.push(protected.map_or(score, |_| FLAGGED));
+    fn learn(&mut self, score: f64, how: Learn) {
+        // a flagged score enters at the threshold: it stays above the
+        // centre the rule is measured from without pulling the spread
+        let t = Rule::threshold(self);
+        self.window.push(if how == Learn::Normal {
+            score
+        } else {
+            score.min(t)
+        });
+    }
+    fn far(&self, _: f64) -> bool {
+        true
     }
     fn tail(&self, score: f64) -> Option<f64> {
         Some(rank_tail(self.window.sorted(), score))
