@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod eval;
+pub mod events;
 pub mod float;
 pub mod frame;
 pub mod frame_pipeline;
@@ -12,6 +13,7 @@ pub mod param_guard;
 #[cfg(feature = "serde")]
 pub mod persist;
 pub mod pipeline;
+pub mod smooth;
 pub mod streaming;
 pub mod threshold;
 pub mod traits;

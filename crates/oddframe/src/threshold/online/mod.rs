@@ -66,6 +66,7 @@ pub use ewma::StreamingThreshold;
 pub use method::{Online, OnlineMethod};
 pub use p2::P2Quantile;
 pub use spot::{Dspot, Gpd, Spot};
+pub(crate) use window::SortedWindow;
 pub use window::{RollingIqr, RollingMad, WindowQuantile};
 
 use crate::{Decision, Error, Result};

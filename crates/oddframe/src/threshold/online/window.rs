@@ -99,7 +99,7 @@ impl SortedWindow {
     }
 
     /// The numpy-linear `q`-quantile (`+inf` when empty).
-    fn quantile(&self, q: f64) -> f64 {
+    pub(crate) fn quantile(&self, q: f64) -> f64 {
         if self.sorted.is_empty() {
             f64::INFINITY
         } else {
