@@ -136,6 +136,14 @@ if ! cmp -s "$work/scores.csv" "$work/loaded.csv"; then
     exit 1
 fi
 echo "the saved detector reproduces all $rows scores"
+# the same scores as a stream: an online threshold and events
+"$examples/score_events" --quiet --scores "$work/scores.csv" --threshold quantile:0.05:100 \
+    --warmup 100 --min-duration 0.2 --merge-gap 0.5 --events-out "$work/events.csv"
+if ! head -n 1 "$work/events.csv" | grep -qx 'start_s,end_s,duration_s,peak,peak_time_s,mean,samples,ongoing'; then
+    echo "error: score_events' events CSV is not what the example promises" >&2
+    exit 1
+fi
+echo "score_events: $(($(wc -l < "$work/events.csv") - 1)) events"
 "$examples/stream_monitor" --quiet --min-flagged 0.9 --state "$work/monitor.json"
 "$examples/stream_monitor" --frames 40 --quiet "lavfi:testsrc2=size=160x120:rate=10" \
     testdata/video/vtest_160x120_420.y4m

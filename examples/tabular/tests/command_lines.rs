@@ -15,3 +15,7 @@ mod ocsvm;
 #[path = "../qoe_stream.rs"]
 #[allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 mod qoe_stream;
+
+#[path = "../score_events.rs"]
+#[allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+mod score_events;
