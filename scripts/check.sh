@@ -136,8 +136,12 @@ if ! cmp -s "$work/scores.csv" "$work/loaded.csv"; then
     exit 1
 fi
 echo "the saved detector reproduces all $rows scores"
-# the same scores as a stream: an online threshold and events
-"$examples/score_events" --quiet --scores "$work/scores.csv" --threshold quantile:0.05:100 \
+# the same scores as a stream: an online threshold and events, on the
+# first stretch whose times increase (the file holds more than one clip,
+# each with its own clock)
+awk -F, 'NR > 1 && $2 + 0 < last { exit } { if (NR > 1) last = $2 + 0; print }' \
+    "$work/scores.csv" > "$work/stream.csv"
+"$examples/score_events" --quiet --scores "$work/stream.csv" --threshold quantile:0.05:100 \
     --warmup 100 --min-duration 0.2 --merge-gap 0.5 --events-out "$work/events.csv"
 if ! head -n 1 "$work/events.csv" | grep -qx 'start_s,end_s,duration_s,peak,peak_time_s,mean,samples,ongoing'; then
     echo "error: score_events' events CSV is not what the example promises" >&2
