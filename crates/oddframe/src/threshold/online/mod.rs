@@ -56,6 +56,33 @@
 //!
 //! [`observe`]: OnlineThreshold::observe
 
+/// Implements [`OnlineThreshold`] for a method made of a `gate: Gate` and
+/// a [`Rule`].
+macro_rules! gated {
+    ($ty:ident) => {
+        impl $crate::threshold::online::OnlineThreshold for $ty {
+            fn observe(&mut self, score: f64) -> $crate::Result<$crate::Decision> {
+                let mut gate = self.gate;
+                let d = gate.observe(self, score)?;
+                self.gate = gate;
+                Ok(d)
+            }
+            fn value(&self) -> f64 {
+                self.gate.value(self)
+            }
+            fn tail_probability(&self, score: f64) -> Option<f64> {
+                $crate::threshold::online::Rule::tail(self, score)
+            }
+            fn seen(&self) -> u64 {
+                self.gate.seen
+            }
+            fn is_warm(&self) -> bool {
+                self.gate.is_warm()
+            }
+        }
+    };
+}
+
 mod ewma;
 mod method;
 mod p2;

@@ -2,8 +2,8 @@
 //! for dynamic calculation of quantiles and histograms without storing
 //! observations", CACM 28(10), 1985).
 
-use super::{check_rate, Gate, Learn, OnlineThreshold, Rule};
-use crate::{Decision, Error, Result};
+use super::{check_rate, Gate, Learn, Rule};
+use crate::{Error, Result};
 
 /// The `1 - rate` quantile of every score so far, estimated in constant
 /// memory with five markers (P-square): the minimum, the `p/2`, `p`,
@@ -198,30 +198,12 @@ impl Rule for P2Quantile {
     }
 }
 
-impl OnlineThreshold for P2Quantile {
-    fn observe(&mut self, score: f64) -> Result<Decision> {
-        let mut gate = self.gate;
-        let d = gate.observe(self, score)?;
-        self.gate = gate;
-        Ok(d)
-    }
-    fn value(&self) -> f64 {
-        self.gate.value(self)
-    }
-    fn tail_probability(&self, score: f64) -> Option<f64> {
-        Rule::tail(self, score)
-    }
-    fn seen(&self) -> u64 {
-        self.gate.seen
-    }
-    fn is_warm(&self) -> bool {
-        self.gate.is_warm()
-    }
-}
+gated!(P2Quantile);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::threshold::online::OnlineThreshold;
 
     #[test]
     fn the_markers_track_the_quantiles_of_a_uniform_stream() {

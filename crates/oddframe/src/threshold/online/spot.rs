@@ -21,9 +21,9 @@
 
 use std::collections::VecDeque;
 
-use super::{check_rate, Gate, Learn, OnlineThreshold, Rule};
+use super::{check_rate, Gate, Learn, Rule};
 use crate::threshold::quantile_sorted;
-use crate::{Decision, Error, Result};
+use crate::{Error, Result};
 
 /// A generalised Pareto distribution of excesses `y >= 0`:
 /// `P(Y > y) = (1 + gamma y / sigma)^(-1 / gamma)` (`exp(-y / sigma)` for
@@ -650,31 +650,6 @@ impl Rule for Dspot {
     fn tail(&self, score: f64) -> Option<f64> {
         self.tail.tail(score - self.moving_mean())
     }
-}
-
-macro_rules! gated {
-    ($ty:ident) => {
-        impl OnlineThreshold for $ty {
-            fn observe(&mut self, score: f64) -> Result<Decision> {
-                let mut gate = self.gate;
-                let d = gate.observe(self, score)?;
-                self.gate = gate;
-                Ok(d)
-            }
-            fn value(&self) -> f64 {
-                self.gate.value(self)
-            }
-            fn tail_probability(&self, score: f64) -> Option<f64> {
-                Rule::tail(self, score)
-            }
-            fn seen(&self) -> u64 {
-                self.gate.seen
-            }
-            fn is_warm(&self) -> bool {
-                self.gate.is_warm()
-            }
-        }
-    };
 }
 
 gated!(Spot);

@@ -3,9 +3,9 @@
 
 use std::collections::VecDeque;
 
-use super::{check_positive, check_rate, rank_tail, Gate, Learn, OnlineThreshold, Rule};
+use super::{check_positive, check_rate, rank_tail, Gate, Learn, Rule};
 use crate::threshold::quantile_sorted;
-use crate::{Decision, Error, Result};
+use crate::{Error, Result};
 
 /// The last `capacity` scores, kept both in arrival order and sorted.
 /// Inserting or dropping one costs a binary search and a move of the
@@ -185,31 +185,6 @@ fn check_warmup(warmup: u64, window: usize) -> Result<u64> {
     }
 }
 
-macro_rules! windowed_threshold {
-    ($ty:ident) => {
-        impl OnlineThreshold for $ty {
-            fn observe(&mut self, score: f64) -> Result<Decision> {
-                let mut gate = self.gate;
-                let d = gate.observe(self, score)?;
-                self.gate = gate;
-                Ok(d)
-            }
-            fn value(&self) -> f64 {
-                self.gate.value(self)
-            }
-            fn tail_probability(&self, score: f64) -> Option<f64> {
-                Rule::tail(self, score)
-            }
-            fn seen(&self) -> u64 {
-                self.gate.seen
-            }
-            fn is_warm(&self) -> bool {
-                self.gate.is_warm()
-            }
-        }
-    };
-}
-
 /// The exact `1 - rate` quantile of the last `window` scores, taken as a
 /// conformal threshold: the `ceil((n + 1)(1 - rate))`-th smallest of the
 /// `n` scores in the window. If the window and the next score are
@@ -284,7 +259,7 @@ impl Rule for WindowQuantile {
     }
 }
 
-windowed_threshold!(WindowQuantile);
+gated!(WindowQuantile);
 
 /// `median + k * 1.4826 * MAD` of the last `window` scores: a robust
 /// k-sigma rule (1.4826 makes the MAD estimate a Gaussian's standard
@@ -358,7 +333,7 @@ impl Rule for RollingMad {
     }
 }
 
-windowed_threshold!(RollingMad);
+gated!(RollingMad);
 
 /// Tukey's fence `Q3 + k * (Q3 - Q1)` of the last `window` scores
 /// (quartiles with numpy's linear interpolation; `k = 1.5` is the classic
@@ -426,7 +401,7 @@ impl Rule for RollingIqr {
     }
 }
 
-windowed_threshold!(RollingIqr);
+gated!(RollingIqr);
 
 #[cfg(test)]
 mod tests {
