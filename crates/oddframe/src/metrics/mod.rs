@@ -1,4 +1,18 @@
-//! Evaluation metrics with scikit-learn's definitions, ties included.
+//! Evaluation metrics: scikit-learn's classification metrics, and the
+//! range-aware metrics of video and time-series anomaly detection.
+//!
+//! - Point metrics ([`roc_auc`], [`average_precision`], [`at_threshold`]) and
+//!   their per-video forms ([`micro_roc_auc`], [`macro_roc_auc`]).
+//! - Event metrics on decisions: range-based precision and recall
+//!   ([`range_scores`], Tatbul et al. 2018), point adjustment and PA%K
+//!   ([`pa_f1`], [`pa_k_curve`], [`best_pa_k_curve`], Kim et al. 2022).
+//! - Threshold-free range metrics on scores: [`range_auc`] and [`vus`]
+//!   (Paparrizos et al. 2022).
+//! - The NAB score with its three profiles ([`nab_score`]), which rewards
+//!   early detection and charges false alarms.
+//!
+//! Each is checked against its reference implementation by committed
+//! fixtures. The point metrics follow scikit-learn, ties included.
 //!
 //! Labels are `true` for anomalies (the positive class); scores are
 //! higher-is-more-anomalous. Curves and areas follow
@@ -20,6 +34,18 @@
 
 use crate::validate::check_scores;
 use crate::{Error, Result};
+
+mod adjust;
+mod nab;
+mod range_pr;
+mod video;
+mod vus;
+
+pub use adjust::{best_pa_k_curve, pa_f1, pa_k_curve, point_adjust, runs, PaKCurve};
+pub use nab::{nab_score, NabProfile, NabScore};
+pub use range_pr::{range_scores, Bias, Cardinality, RangeParams, RangeScores};
+pub use video::{macro_roc_auc, micro_roc_auc, MacroAuc};
+pub use vus::{range_auc, vus, RangeAreas, THRESHOLDS};
 
 /// A ROC curve: false- and true-positive rates at decreasing thresholds.
 #[derive(Debug, Clone, PartialEq)]
