@@ -111,7 +111,7 @@ done
 # per-session QoE streams: the example fails unless the monitor restored
 # from its saved state decides every later window as the uninterrupted one
 "$examples/qoe_stream" --quiet --min-auc 0.85
-"$examples/artifact_report"
+"$examples/artifact_report" --events-out "$work/aqs_events.csv"
 report_csv="$("$examples/artifact_report" testdata/video/carphone_distorted.12f.y4m testdata/images/fruits.jpg --csv)"
 echo "$report_csv" | head -n 3
 if ! echo "$report_csv" | head -n 1 | grep -qx 'source,window_start,window_len,aqs,band,quality,blocking,ringing,ghosting,judder,gaussian_noise,impulse_noise,motion_blur,defocus_blur,banding,saturation' \
@@ -121,7 +121,13 @@ if ! echo "$report_csv" | head -n 1 | grep -qx 'source,window_start,window_len,a
 fi
 
 "$examples/surveillance_autoencoder" --quiet --min-auc 0.9 --scores-out "$work/scores.csv" \
-    --save "$work/detector.json"
+    --save "$work/detector.json" --min-duration 0.5 --merge-gap 1 --events-out "$work/ae_events.csv"
+events_header='source,start_s,end_s,duration_s,peak,peak_time_s,mean,samples,ongoing'
+if ! head -n 1 "$work/ae_events.csv" | grep -qx "$events_header" \
+    || [ "$(wc -l < "$work/ae_events.csv")" -lt 2 ]; then
+    echo "error: surveillance_autoencoder wrote no events" >&2
+    exit 1
+fi
 rows=$(($(wc -l < "$work/scores.csv") - 1))
 echo "scores CSV: $rows frames"
 if [ "$rows" -lt 500 ] || ! head -n 1 "$work/scores.csv" | grep -qx 'frame,time_s,score,is_anomaly'; then
@@ -143,12 +149,25 @@ awk -F, 'NR > 1 && $2 + 0 < last { exit } { if (NR > 1) last = $2 + 0; print }' 
     "$work/scores.csv" > "$work/stream.csv"
 "$examples/score_events" --quiet --scores "$work/stream.csv" --threshold quantile:0.05:100 \
     --warmup 100 --min-duration 0.2 --merge-gap 0.5 --events-out "$work/events.csv"
-if ! head -n 1 "$work/events.csv" | grep -qx 'start_s,end_s,duration_s,peak,peak_time_s,mean,samples,ongoing'; then
+if ! head -n 1 "$work/events.csv" | grep -qx "$events_header"; then
     echo "error: score_events' events CSV is not what the example promises" >&2
     exit 1
 fi
 echo "score_events: $(($(wc -l < "$work/events.csv") - 1)) events"
-"$examples/stream_monitor" --quiet --min-flagged 0.9 --state "$work/monitor.json"
+"$examples/stream_monitor" --quiet --min-flagged 0.9 --state "$work/monitor.json" \
+    --min-duration 0.4 --merge-gap 1 --events-out "$work/monitor_events.csv" --clips-out "$work/clips"
+# the constructed square (40-44 s of the second source) is one of the events,
+# and its clip was cut
+if ! awk -F, 'NR > 1 && $1 == "vtest+square" && $2 <= 44 && $3 >= 40 { found = 1 } END { exit !found }' \
+    "$work/monitor_events.csv"; then
+    echo "error: stream_monitor's events miss the constructed square" >&2
+    exit 1
+fi
+if ! ls "$work/clips"/s1_e*.mkv > /dev/null 2>&1; then
+    echo "error: stream_monitor wrote no clip of the square's source" >&2
+    exit 1
+fi
+echo "stream_monitor: $(($(wc -l < "$work/monitor_events.csv") - 1)) events, $(ls "$work/clips" | wc -l) clips"
 "$examples/stream_monitor" --frames 40 --quiet "lavfi:testsrc2=size=160x120:rate=10" \
     testdata/video/vtest_160x120_420.y4m
 rm -rf "$work"

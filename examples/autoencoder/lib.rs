@@ -3,6 +3,8 @@
 //! reading any source as model-sized grey frames, and a progress bar for
 //! training.
 
+pub mod clips;
+
 use std::io::Write;
 use std::path::Path;
 use std::time::Instant;

@@ -22,6 +22,16 @@
 //! of the scene from 40 s to 44 s. The summary says how many of those
 //! frames were flagged.
 //!
+//! `--threshold METHOD` replaces the EWMA band by any online threshold
+//! (`quantile:RATE[:WINDOW]`, `mad:K`, `iqr:K`, `spot:RATE`, `dspot:RATE`,
+//! `ewma:K[:ALPHA]`). Flags become events per source (`--min-duration`,
+//! `--merge-gap`, `--exit`, in seconds), printed in the summary and written
+//! by `--events-out FILE` as CSV. `--clips-out DIR [--pre S] [--post S]`
+//! cuts each event, with pre- and post-roll, out of its source (a file or
+//! URL) with ffmpeg, copying the coded video without re-encoding, and
+//! reports the bytes kept against the bytes of the input files: what a
+//! camera that keeps only the anomalous stretches stores.
+//!
 //! Prints one row per frame (source, time, loss, the band's threshold,
 //! normal / ANOMALY / warm-up), then one JSON summary line.
 
@@ -34,9 +44,12 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use conv_autoencoder::{Architecture, Backend, OnlineAutoencoder, OnlineParams, OnlineValidParams};
 use image::Luma;
+use oddframe::events::{Event, EventDetector};
 use oddframe::streaming::{Monitor, StreamingConfig, StreamingDetector, ThresholdPolicy};
 use oddframe::{Decision, Frame, FrameBuffer, ParamGuard, Persist};
+use oddframe_examples_autoencoder::clips::{cut_clips, ClipReport};
 use oddframe_examples_autoencoder::{grey_frames, peak_memory_mib, testdata};
+use oddframe_examples_common::events::{print_events, write_events_csv, EventArgs};
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -65,9 +78,6 @@ struct Cli {
     /// EWMA weight of the newest loss.
     #[arg(long, default_value_t = 0.05)]
     alpha: f64,
-    /// Frames before any flag.
-    #[arg(long, default_value_t = 30)]
-    warmup: u64,
     /// Frames in each source's training window.
     #[arg(long, default_value_t = 64)]
     window: usize,
@@ -85,6 +95,19 @@ struct Cli {
     /// No per-frame rows.
     #[arg(long)]
     quiet: bool,
+    /// The threshold method (default: the EWMA band, warm-up 30) and the
+    /// events.
+    #[command(flatten)]
+    events: EventArgs,
+    /// Write each event of a file or URL source here as a video clip.
+    #[arg(long)]
+    clips_out: Option<PathBuf>,
+    /// Seconds of video kept before each event's start.
+    #[arg(long, default_value_t = 2.0, requires = "clips_out")]
+    pre: f64,
+    /// Seconds of video kept after each event's end.
+    #[arg(long, default_value_t = 2.0, requires = "clips_out")]
+    post: f64,
 }
 
 impl Cli {
@@ -99,11 +122,25 @@ impl Cli {
     }
 
     fn stream_config(&self) -> StreamingConfig {
-        StreamingConfig::new().threshold(ThresholdPolicy::Ewma {
-            alpha: self.alpha,
-            k: self.k,
-            warmup: self.warmup,
+        StreamingConfig::new().threshold(match self.events.threshold {
+            Some(method) => ThresholdPolicy::Online {
+                method,
+                warmup: self.events.warmup,
+                protect: true,
+            },
+            None => ThresholdPolicy::Ewma {
+                alpha: self.alpha,
+                k: self.k,
+                warmup: self.events.warmup.unwrap_or(30),
+            },
         })
+    }
+
+    fn threshold_name(&self) -> String {
+        self.events.threshold.map_or_else(
+            || format!("ewma:{}:{}", self.k, self.alpha),
+            |m| m.to_string(),
+        )
     }
 }
 
@@ -166,13 +203,28 @@ fn readers(o: &Cli, construct: &[bool]) -> mpsc::Receiver<Msg> {
     rx
 }
 
-#[derive(Default)]
 struct Tally {
     frames: u64,
     anomalies: u64,
     constructed: u64,
     constructed_flagged: u64,
     error: Option<String>,
+    detector: EventDetector,
+    events: Vec<Event>,
+}
+
+impl Tally {
+    fn new(o: &Cli) -> AnyResult<Self> {
+        Ok(Self {
+            frames: 0,
+            anomalies: 0,
+            constructed: 0,
+            constructed_flagged: 0,
+            error: None,
+            detector: o.events.detector()?,
+            events: Vec::new(),
+        })
+    }
 }
 
 fn run(o: &mut Cli) -> AnyResult<()> {
@@ -219,7 +271,10 @@ fn run(o: &mut Cli) -> AnyResult<()> {
         );
     }
     let rx = readers(o, &construct);
-    let mut tally: Vec<Tally> = names.iter().map(|_| Tally::default()).collect();
+    let mut tally = names
+        .iter()
+        .map(|_| Tally::new(o))
+        .collect::<AnyResult<Vec<_>>>()?;
     let (mut open, started, mut busy) = (names.len(), Instant::now(), Duration::ZERO);
     while open > 0 {
         // wait for one message, then take whatever else has arrived
@@ -248,6 +303,8 @@ fn run(o: &mut Cli) -> AnyResult<()> {
             s.anomalies += u64::from(d.is_anomaly);
             s.constructed += u64::from(*constructed);
             s.constructed_flagged += u64::from(*constructed && d.is_anomaly);
+            let t = f.timestamp().as_secs_f64();
+            s.events.extend(s.detector.push(t, &d)?);
             if !o.quiet {
                 println!(
                     "{:<14} {:>6} {:>8.2} {:>11.6} {:>11}  {}",
@@ -265,7 +322,31 @@ fn run(o: &mut Cli) -> AnyResult<()> {
         monitor.save(path)?;
         println!("saved every source's state to {}", path.display());
     }
-    summary(o, &names, &tally, &params, started.elapsed(), busy)
+    for t in &mut tally {
+        t.events.extend(t.detector.finish());
+    }
+    let events: Vec<(String, Event)> = names
+        .iter()
+        .zip(&tally)
+        .flat_map(|(n, t)| t.events.iter().map(move |e| (n.clone(), *e)))
+        .collect();
+    if let Some(path) = &o.events.events_out {
+        write_events_csv(path, &events)?;
+    }
+    let clips = match &o.clips_out {
+        Some(dir) => Some(write_clips(o, dir, &tally)?),
+        None => None,
+    };
+    summary(
+        o,
+        &names,
+        &tally,
+        &params,
+        started.elapsed(),
+        busy,
+        &events,
+        clips,
+    )
 }
 
 fn threshold(d: &Decision) -> String {
@@ -284,6 +365,21 @@ fn verdict(d: &Decision) -> &'static str {
     }
 }
 
+/// Cuts every event of every source into `dir`.
+fn write_clips(o: &Cli, dir: &std::path::Path, tally: &[Tally]) -> AnyResult<ClipReport> {
+    let spans: Vec<(&str, Vec<(f64, f64)>)> = o
+        .sources
+        .iter()
+        .zip(tally)
+        .map(|(src, t)| {
+            let spans = t.events.iter().map(|e| (e.start, e.end)).collect();
+            (src.as_str(), spans)
+        })
+        .collect();
+    Ok(cut_clips(&spans, dir, o.pre, o.post)?)
+}
+
+#[allow(clippy::too_many_arguments)] // one summary of everything the run measured
 fn summary(
     o: &Cli,
     names: &[String],
@@ -291,6 +387,8 @@ fn summary(
     params: &OnlineValidParams,
     wall: Duration,
     busy: Duration,
+    events: &[(String, Event)],
+    clips: Option<ClipReport>,
 ) -> AnyResult<()> {
     let frames: u64 = tally.iter().map(|t| t.frames).sum();
     let anomalies: u64 = tally.iter().map(|t| t.anomalies).sum();
@@ -298,7 +396,12 @@ fn summary(
     println!("\nsummary");
     let mut per_source = BTreeMap::new();
     for (name, t) in names.iter().zip(tally) {
-        let mut line = format!("  {name:<14} {} frames, {} flagged", t.frames, t.anomalies);
+        let mut line = format!(
+            "  {name:<14} {} frames, {} flagged, {} events",
+            t.frames,
+            t.anomalies,
+            t.events.len()
+        );
         if t.constructed > 0 {
             line += &format!(
                 " ({} of the {} constructed frames)",
@@ -316,8 +419,22 @@ fn summary(
                 "anomalies": t.anomalies,
                 "constructed": t.constructed,
                 "constructed_flagged": t.constructed_flagged,
+                "events": t.events.len(),
                 "error": t.error,
             }),
+        );
+    }
+    println!("  threshold      {}", o.threshold_name());
+    println!("  events         {}", events.len());
+    print_events(events);
+    if let Some(c) = &clips {
+        println!(
+            "  clips          {} in {}: {} bytes kept of {} input bytes ({:.1} %)",
+            c.clips.len(),
+            c.dir.display(),
+            c.clip_bytes,
+            c.input_bytes,
+            100.0 * c.kept_share()
         );
     }
     println!(
@@ -339,6 +456,12 @@ fn summary(
         "anomalies": anomalies,
         "anomaly_rate": anomalies as f64 / frames.max(1) as f64,
         "k": o.k,
+        "threshold": o.threshold_name(),
+        "events": events.len(),
+        "clips": clips.as_ref().map(|c| c.clips.len()),
+        "clip_bytes": clips.as_ref().map(|c| c.clip_bytes),
+        "input_bytes": clips.as_ref().map(|c| c.input_bytes),
+        "kept_share": clips.as_ref().map(ClipReport::kept_share),
         "processing_s": busy.as_secs_f64(),
         "frames_per_s": fps,
         "device": o.backend.name(),

@@ -14,6 +14,13 @@
 //! `--save` writes the model and its threshold as one frame pipeline file;
 //! `--load` scores with it (without `--test`: the bundled test video).
 //!
+//! `--threshold METHOD` judges the test scores in time order with an online
+//! threshold (`quantile:RATE[:WINDOW]`, `mad:K`, `iqr:K`, `spot:RATE`,
+//! `dspot:RATE`, `ewma:K`) instead of the calibrated one. Flags become
+//! events (`--min-duration`, `--merge-gap`, `--exit`, in seconds; a new
+//! clip, where time goes back, starts afresh), printed in the report and
+//! written by `--events-out FILE` as CSV.
+//!
 //! The last fifth of each training video is held out: the threshold is set
 //! so that the preset's share of those unseen normal frames is flagged
 //! (`balanced`: 10 %). The model learns from the rest, with a random tenth
@@ -50,10 +57,12 @@ use std::time::Instant;
 use clap::Parser;
 use conv_autoencoder::{Architecture, AutoencoderParams, Backend, FrameAutoencoder};
 use image::Luma;
+use oddframe::events::Event;
 use oddframe::{
     metrics, Calibration, Frame, FrameBuffer, FramePipeline, ParamGuard, Preset, Registry,
 };
 use oddframe_examples_autoencoder::{grey_frames, peak_memory_mib, testdata, ProgressBar};
+use oddframe_examples_common::events::{print_events, write_events_csv, EventArgs};
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -115,6 +124,10 @@ struct Cli {
     /// Bundled experiment: fail unless the frame AUC is at least this.
     #[arg(long)]
     min_auc: Option<f64>,
+    /// An online threshold over the test scores in time order instead of
+    /// the calibrated one, and the events.
+    #[command(flatten)]
+    events: EventArgs,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -394,8 +407,31 @@ fn run(o: &Cli) -> AnyResult<()> {
         }
         None => test,
     };
-    let decisions = detector.decide(&test.frames)?;
+    let mut decisions = detector.decide(&test.frames)?;
     let processing_s = started.elapsed().as_secs_f64();
+    let scores: Vec<f64> = decisions.iter().map(|d| d.score).collect();
+    if let Some(online) = o.events.online_decisions(&scores)? {
+        decisions = online;
+    }
+    let times: Vec<f64> = test
+        .frames
+        .iter()
+        .map(|f| f.timestamp().as_secs_f64())
+        .collect();
+    let source = if test.name.is_empty() {
+        "test"
+    } else {
+        &test.name
+    };
+    let events: Vec<(String, Event)> = o
+        .events
+        .events(&times, &decisions)?
+        .into_iter()
+        .map(|e| (source.to_string(), e))
+        .collect();
+    if let Some(path) = &o.events.events_out {
+        write_events_csv(path, &events)?;
+    }
     let flagged: Vec<usize> = (0..decisions.len())
         .filter(|&i| decisions[i].is_anomaly)
         .collect();
@@ -442,7 +478,7 @@ fn run(o: &Cli) -> AnyResult<()> {
     if let Some(mut w) = csv {
         w.flush()?;
     }
-    report(o, m, &test, &decisions, processing_s)
+    report(o, m, &test, &decisions, &events, processing_s)
 }
 
 /// The per-video report and the JSON line.
@@ -451,13 +487,14 @@ fn report(
     m: &FrameAutoencoder,
     test: &TestVideo,
     decisions: &[oddframe::Decision],
+    events: &[(String, Event)],
     processing_s: f64,
 ) -> AnyResult<()> {
     let frame_count = decisions.len();
     let anomaly_count = decisions.iter().filter(|d| d.is_anomaly).count();
     let anomaly_rate = anomaly_count as f64 / frame_count as f64;
     let frames_per_s = frame_count as f64 / processing_s;
-    let threshold = decisions.first().map_or(f64::NAN, |d| d.threshold);
+    let threshold = decisions.last().map_or(f64::NAN, |d| d.threshold);
     println!(
         "
 report: {}",
@@ -468,7 +505,15 @@ report: {}",
         "  anomalies       {anomaly_count} ({:.1} %)",
         100.0 * anomaly_rate
     );
-    println!("  threshold       {threshold:.6} (reconstruction MSE, pixels in 0..1)");
+    println!(
+        "  threshold       {threshold:.6} (reconstruction MSE, pixels in 0..1; {})",
+        o.events.threshold.map_or_else(
+            || "calibrated".to_string(),
+            |m| format!("online {m}, final")
+        )
+    );
+    println!("  events          {}", events.len());
+    print_events(events);
     println!(
         "  processing      {processing_s:.2} s ({frames_per_s:.1} frames/s, decoding included)"
     );
@@ -507,9 +552,10 @@ report: {}",
     }
     println!(
         "{{\"frame_count\":{frame_count},\"anomaly_count\":{anomaly_count},\
-         \"anomaly_rate\":{anomaly_rate},\"threshold\":{threshold},\
+         \"anomaly_rate\":{anomaly_rate},\"threshold\":{threshold},\"events\":{},\
          \"processing_s\":{processing_s},\"frames_per_s\":{frames_per_s},\
          \"device\":{},\"parameters\":{}{auc}}}",
+        events.len(),
         serde_json::Value::from(m.backend().name()),
         m.parameters()
     );

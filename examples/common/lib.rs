@@ -1,8 +1,10 @@
 //! What the example programs share (not a published library): paths of the
-//! bundled test data, the process's peak memory, and the one JSON line every
-//! command-line example ends with.
+//! bundled test data, the process's peak memory, the one JSON line every
+//! command-line example ends with, and the options and outputs of events.
 
 use std::path::PathBuf;
+
+pub mod events;
 
 /// A file of the workspace's `testdata/` folder, e.g. `testdata("qoe/live_nflx_ii_train.csv")`.
 pub fn testdata(relative: &str) -> PathBuf {

@@ -13,17 +13,23 @@
 //! `mad:K[:WINDOW]`, `iqr:K[:WINDOW]`, `spot:RATE`, `dspot:RATE[:DEPTH]`,
 //! `ewma:K[:ALPHA]` (RATE: the target false-alarm rate). Ends with one JSON
 //! line: `n`, `warmup`, `flagged` and `flag_rate` (after the warm-up),
-//! `events`, `ongoing`, the final `threshold`; with labels also `auc` and
-//! `ap` of the scores after the warm-up.
+//! `events`, `ongoing`, the final `threshold`; with labels also, over the
+//! scores after the warm-up: `auc` and `ap` of the scores, `vus_roc` and
+//! `vus_pr` (buffer up to `--vus-window` samples), and of the events (a
+//! sample inside an event counts as flagged) `event_precision`,
+//! `event_recall`, `event_f1` (a labelled stretch counts as found when an
+//! event overlaps it), `pa_f1`, `pa_k_auc` and the NAB scores `nab_standard`,
+//! `nab_low_fp`, `nab_low_fn`. A metric that is undefined (no labelled
+//! anomaly after the warm-up) is left out.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use oddframe::events::{Event, EventDetector, EventParams};
-use oddframe::metrics;
+use oddframe::events::Event;
+use oddframe::metrics::{self, NabProfile, RangeParams};
 use oddframe::threshold::online::{OnlineMethod, OnlineThreshold};
+use oddframe_examples_common::events::{write_events_csv, EventArgs};
 use oddframe_examples_common::print_json_line;
 use serde::Serialize;
 use video_features::qoe::CsvTable;
@@ -35,28 +41,15 @@ pub(crate) struct Cli {
     /// Scores: CSV with a header and columns time_s, score and optionally label.
     #[arg(long)]
     scores: PathBuf,
-    /// The online threshold method.
-    #[arg(long, default_value = "quantile:0.01")]
-    threshold: OnlineMethod,
-    /// Scores learned before the first flag (default: the method's own).
-    #[arg(long)]
-    warmup: Option<u64>,
     /// Let flagged scores move the threshold (protect is on by default).
     #[arg(long)]
     no_protect: bool,
-    /// Shortest event kept, in seconds.
-    #[arg(long, default_value_t = 0.0)]
-    min_duration: f64,
-    /// Longest pause, in seconds, that still joins two runs into one event.
-    #[arg(long, default_value_t = 0.0)]
-    merge_gap: f64,
-    /// An open event stays open while scores are above this level (where
-    /// it is below the threshold).
-    #[arg(long, allow_negative_numbers = true)]
-    exit: Option<f64>,
-    /// Write the events here as CSV.
-    #[arg(long)]
-    events_out: Option<PathBuf>,
+    /// The threshold method (default quantile:0.01) and the events.
+    #[command(flatten)]
+    events: EventArgs,
+    /// Widest label buffer, in samples, of VUS (with labels).
+    #[arg(long, default_value_t = 16)]
+    vus_window: usize,
     /// Print only the JSON line.
     #[arg(long)]
     quiet: bool,
@@ -81,6 +74,61 @@ pub(crate) struct Report {
     pub(crate) auc: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) ap: Option<f64>,
+    #[serde(flatten)]
+    pub(crate) labelled: Option<Labelled>,
+}
+
+/// Metrics of a labelled stream, over the samples after the warm-up.
+#[derive(Debug, Serialize)]
+pub(crate) struct Labelled {
+    pub(crate) vus_roc: f64,
+    pub(crate) vus_pr: f64,
+    pub(crate) event_precision: f64,
+    pub(crate) event_recall: f64,
+    pub(crate) event_f1: f64,
+    pub(crate) pa_f1: f64,
+    pub(crate) pa_k_auc: f64,
+    pub(crate) nab_standard: f64,
+    pub(crate) nab_low_fp: f64,
+    pub(crate) nab_low_fn: f64,
+}
+
+impl Labelled {
+    /// `None` when the judged samples hold one class only.
+    fn measure(labels: &[bool], scores: &[f64], in_event: &[bool], window: usize) -> Option<Self> {
+        let vus = metrics::vus(labels, scores, window).ok()?;
+        let events = metrics::range_scores(labels, in_event, &RangeParams::events()).ok()?;
+        let nab = |p| metrics::nab_score(labels, in_event, p).map(|s| s.normalized);
+        Some(Self {
+            vus_roc: vus.roc,
+            vus_pr: vus.pr,
+            event_precision: events.precision,
+            event_recall: events.recall,
+            event_f1: events.f1,
+            pa_f1: metrics::pa_f1(labels, in_event).ok()?,
+            pa_k_auc: metrics::pa_k_curve(labels, in_event).ok()?.area,
+            nab_standard: nab(NabProfile::Standard).ok()?,
+            nab_low_fp: nab(NabProfile::RewardLowFp).ok()?,
+            nab_low_fn: nab(NabProfile::RewardLowFn).ok()?,
+        })
+    }
+}
+
+/// Whether each sample (by time, in order) falls inside one of `events`:
+/// from its start up to the sample that closed it, or to the last sample
+/// while it is ongoing.
+fn inside_events(times: &[f64], events: &[Event]) -> Vec<bool> {
+    let past = |e: &Event, t: f64| e.end < t || (!e.ongoing && e.end <= t);
+    let mut next = 0;
+    times
+        .iter()
+        .map(|&t| {
+            while next < events.len() && past(&events[next], t) {
+                next += 1;
+            }
+            events.get(next).is_some_and(|e| e.start <= t)
+        })
+        .collect()
 }
 
 pub(crate) type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
@@ -98,15 +146,13 @@ pub(crate) fn run(cli: &Cli) -> AnyResult<(Report, Vec<Event>)> {
     } else {
         None
     };
-    let mut threshold = cli.threshold.build_with(cli.warmup, !cli.no_protect)?;
-    let warmup = cli.warmup.unwrap_or_else(|| cli.threshold.default_warmup());
-    let mut params = EventParams::new()
-        .min_duration(cli.min_duration)
-        .merge_gap(cli.merge_gap);
-    if let Some(level) = cli.exit {
-        params = params.exit(level);
-    }
-    let mut detector = EventDetector::new(params)?;
+    let method = cli.events.threshold.unwrap_or(OnlineMethod::Quantile {
+        rate: 0.01,
+        window: None,
+    });
+    let mut threshold = method.build_with(cli.events.warmup, !cli.no_protect)?;
+    let warmup = cli.events.warmup.unwrap_or_else(|| method.default_warmup());
+    let mut detector = cli.events.detector()?;
     let (mut events, mut flagged, mut judged) = (Vec::new(), 0, Vec::new());
     for (i, (&t, &s)) in times.iter().zip(&scores).enumerate() {
         let warm = threshold.is_warm();
@@ -124,19 +170,22 @@ pub(crate) fn run(cli: &Cli) -> AnyResult<(Report, Vec<Event>)> {
         );
     }
     events.extend(detector.finish());
-    let (auc, ap) = match &labels {
+    let (auc, ap, labelled) = match &labels {
         Some(l) => {
             let y: Vec<bool> = judged.iter().map(|&i| l[i]).collect();
             let s: Vec<f64> = judged.iter().map(|&i| scores[i]).collect();
+            let inside = inside_events(&times, &events);
+            let e: Vec<bool> = judged.iter().map(|&i| inside[i]).collect();
             (
                 metrics::roc_auc(&y, &s).ok(),
                 metrics::average_precision(&y, &s).ok(),
+                Labelled::measure(&y, &s, &e, cli.vus_window),
             )
         }
-        None => (None, None),
+        None => (None, None, None),
     };
     let report = Report {
-        method: cli.threshold.to_string(),
+        method: method.to_string(),
         n: scores.len(),
         warmup,
         flagged,
@@ -146,35 +195,14 @@ pub(crate) fn run(cli: &Cli) -> AnyResult<(Report, Vec<Event>)> {
         threshold: threshold.value(),
         auc,
         ap,
+        labelled,
     };
-    if let Some(path) = &cli.events_out {
-        write_events(path, &events)?;
+    if let Some(path) = &cli.events.events_out {
+        let source = cli.scores.display().to_string();
+        let rows: Vec<(String, Event)> = events.iter().map(|e| (source.clone(), *e)).collect();
+        write_events_csv(path, &rows)?;
     }
     Ok((report, events))
-}
-
-fn write_events(path: &PathBuf, events: &[Event]) -> AnyResult<()> {
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
-    writeln!(
-        f,
-        "start_s,end_s,duration_s,peak,peak_time_s,mean,samples,ongoing"
-    )?;
-    for e in events {
-        writeln!(
-            f,
-            "{},{},{},{},{},{},{},{}",
-            e.start,
-            e.end,
-            e.duration(),
-            e.peak,
-            e.peak_time,
-            e.mean,
-            e.samples,
-            u8::from(e.ongoing)
-        )?;
-    }
-    f.flush()?;
-    Ok(())
 }
 
 fn main() -> ExitCode {

@@ -10,7 +10,15 @@
 //!
 //! Images (and each image of a directory) are scored as stills, one
 //! window each; videos (anything ffmpeg reads, `.y4m`) in windows of
-//! `--window` frames. With no input it scores the bundled demo: the
+//! `--window` frames.
+//!
+//! The windows of each video become events: a window is flagged when its
+//! AQS is below `--below` (default 0.5, the poor and very poor bands), or,
+//! with `--threshold METHOD`, when an online threshold over 1 - AQS flags
+//! it (`quantile:RATE[:WINDOW]`, `mad:K`, `iqr:K`, `spot:RATE`,
+//! `dspot:RATE`, `ewma:K`); `--min-duration`, `--merge-gap` and `--exit`
+//! shape them (seconds). The table ends with the events, `--json` holds
+//! them, `--events-out FILE` writes them as CSV. With no input it scores the bundled demo: the
 //! bundled images with one distortion each, applied in-process, so that
 //! every detector fires.
 
@@ -24,7 +32,9 @@ use std::time::Instant;
 use artifact_scorer::report::write_csv;
 use artifact_scorer::{Artifact, ArtifactScorer, Band, WindowReport};
 use clap::Parser;
-use oddframe::{Frame, Scorer};
+use oddframe::events::Event;
+use oddframe::{Frame, Scorer, Threshold};
+use oddframe_examples_common::events::{print_events, write_events_csv, EventArgs};
 use oddframe_examples_common::print_json_line;
 use serde::Serialize;
 use video_features::open::{open, OpenOptions};
@@ -51,6 +61,41 @@ struct Cli {
     /// band, quality and the ten severities.
     #[arg(long)]
     csv: bool,
+    /// Flag video windows whose AQS is below this.
+    #[arg(long, default_value_t = 0.5, conflicts_with = "threshold")]
+    below: f64,
+    /// An online threshold over 1 - AQS instead of --below, and the events.
+    #[command(flatten)]
+    events: EventArgs,
+}
+
+/// The events of each video (a source with more than one window), judged
+/// on 1 - AQS.
+fn video_events(o: &Cli, reports: &[WindowReport]) -> AnyResult<Vec<(String, Event)>> {
+    if !(0.0..=1.0).contains(&o.below) {
+        return Err(format!("--below {} is not an AQS in [0, 1]", o.below).into());
+    }
+    let fixed = Threshold::fixed(1.0 - o.below)?;
+    let mut out = Vec::new();
+    for video in reports.chunk_by(|a, b| a.source == b.source) {
+        if video.len() < 2 {
+            continue;
+        }
+        let scores: Vec<f64> = video.iter().map(|r| 1.0 - r.aqs).collect();
+        let decisions = match o.events.online_decisions(&scores)? {
+            Some(d) => d,
+            None => scores.iter().map(|&s| fixed.decide(s)).collect(),
+        };
+        let times: Vec<f64> = video.iter().map(|r| r.start_s).collect();
+        let source = &video[0].source;
+        out.extend(
+            o.events
+                .events(&times, &decisions)?
+                .into_iter()
+                .map(|e| (source.clone(), e)),
+        );
+    }
+    Ok(out)
 }
 
 fn is_image(path: &Path) -> bool {
@@ -246,6 +291,10 @@ fn run(o: &Cli) -> AnyResult<()> {
         score_inputs(&scorer, &o.inputs)?
     };
     let summary = summarise(&reports, frames, t0.elapsed().as_secs_f64());
+    let events = video_events(o, &reports)?;
+    if let Some(path) = &o.events.events_out {
+        write_events_csv(path, &events)?;
+    }
     if o.csv {
         write_csv(std::io::stdout().lock(), &reports)?;
     } else if o.json {
@@ -253,13 +302,31 @@ fn run(o: &Cli) -> AnyResult<()> {
         struct All<'a> {
             windows: &'a [WindowReport],
             summary: &'a Summary,
+            events: Vec<SourceEvent<'a>>,
         }
+        #[derive(Serialize)]
+        struct SourceEvent<'a> {
+            source: &'a str,
+            #[serde(flatten)]
+            event: &'a Event,
+        }
+        let events = events
+            .iter()
+            .map(|(source, event)| SourceEvent { source, event })
+            .collect();
         print_json_line(&All {
             windows: &reports,
             summary: &summary,
+            events,
         })?;
     } else {
         print_table(&reports, &summary);
+        println!(
+            "events (AQS below {} or --threshold): {}",
+            o.below,
+            events.len()
+        );
+        print_events(&events);
     }
     Ok(())
 }

@@ -65,6 +65,18 @@ fn the_labelled_stretches_come_out_as_events() {
     );
     assert!(report.ongoing && report.events == 2);
     assert!(report.auc.unwrap() > 0.99, "{report:?}");
+    // both stretches found early with few false alarms
+    let m = report.labelled.as_ref().unwrap();
+    assert_eq!(m.event_recall, 1.0, "{m:?}");
+    assert!(
+        m.event_f1 > 0.9 && m.pa_f1 > 0.9 && m.pa_k_auc > 0.9,
+        "{m:?}"
+    );
+    assert!(m.vus_roc > 0.99 && m.vus_pr > 0.9, "{m:?}");
+    assert!(
+        m.nab_standard > 90.0 && m.nab_low_fn > m.nab_low_fp - 1e-9,
+        "{m:?}"
+    );
     // 250 + 125 anomalous scores of 8000 judged, and about 1e-3 of the rest
     let anomalous = (250 + 125) as f64 / 8000.0;
     assert!((report.flag_rate - anomalous).abs() < 0.005, "{report:?}");
@@ -72,7 +84,7 @@ fn the_labelled_stretches_come_out_as_events() {
     let lines: Vec<&str> = written.lines().collect();
     assert_eq!(
         lines[0],
-        "start_s,end_s,duration_s,peak,peak_time_s,mean,samples,ongoing"
+        "source,start_s,end_s,duration_s,peak,peak_time_s,mean,samples,ongoing"
     );
     assert_eq!(lines.len(), 3);
     assert!(
