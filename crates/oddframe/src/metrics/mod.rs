@@ -10,6 +10,8 @@
 //!   (Paparrizos et al. 2022).
 //! - The NAB score with its three profiles ([`nab_score`]), which rewards
 //!   early detection and charges false alarms.
+//! - Pixel-level ROC AUC of error maps ([`pixel_roc_auc`]): a frame counts
+//!   as detected only where the error covers 40 % of the anomaly.
 //!
 //! Each is checked against its reference implementation by committed
 //! fixtures. The point metrics follow scikit-learn, ties included.
@@ -37,12 +39,14 @@ use crate::{Error, Result};
 
 mod adjust;
 mod nab;
+mod pixel;
 mod range_pr;
 mod video;
 mod vus;
 
 pub use adjust::{best_pa_k_curve, pa_f1, pa_k_curve, point_adjust, runs, PaKCurve};
 pub use nab::{nab_score, NabProfile, NabScore};
+pub use pixel::{pixel_level_scores, pixel_roc_auc, PIXEL_COVERAGE};
 pub use range_pr::{range_scores, Bias, Cardinality, RangeParams, RangeScores};
 pub use video::{macro_roc_auc, micro_roc_auc, MacroAuc};
 pub use vus::{range_auc, vus, RangeAreas, THRESHOLDS};
