@@ -11,7 +11,8 @@
 //! - The NAB score with its three profiles ([`nab_score`]), which rewards
 //!   early detection and charges false alarms.
 //! - Pixel-level ROC AUC of error maps ([`pixel_roc_auc`]): a frame counts
-//!   as detected only where the error covers 40 % of the anomaly.
+//!   as detected only where the error covers 40 % of the anomaly; RBDC and
+//!   TBDC ([`region_track_curve`]), which count regions and tracks.
 //!
 //! Each is checked against its reference implementation by committed
 //! fixtures. The point metrics follow scikit-learn, ties included.
@@ -41,6 +42,7 @@ mod adjust;
 mod nab;
 mod pixel;
 mod range_pr;
+mod region;
 mod video;
 mod vus;
 
@@ -48,6 +50,7 @@ pub use adjust::{best_pa_k_curve, pa_f1, pa_k_curve, point_adjust, runs, PaKCurv
 pub use nab::{nab_score, NabProfile, NabScore};
 pub use pixel::{pixel_level_scores, pixel_roc_auc, PIXEL_COVERAGE};
 pub use range_pr::{range_scores, Bias, Cardinality, RangeParams, RangeScores};
+pub use region::{region_track_curve, FrameTruth, RegionCurve, RegionParams};
 pub use video::{macro_roc_auc, micro_roc_auc, MacroAuc};
 pub use vus::{range_auc, vus, RangeAreas, THRESHOLDS};
 
