@@ -11,9 +11,9 @@ use oddframe::Decision;
 /// Command-line options for turning a score stream into events.
 #[derive(Debug, Clone, clap::Args)]
 pub struct EventArgs {
-    /// Online threshold: quantile:RATE[:WINDOW], mad:K[:WINDOW],
-    /// iqr:K[:WINDOW], spot:RATE, dspot:RATE[:DEPTH] or ewma:K[:ALPHA]
-    /// (RATE: the target false-alarm rate).
+    /// Online threshold: `quantile:RATE[:WINDOW]`, `mad:K[:WINDOW]`,
+    /// `iqr:K[:WINDOW]`, `spot:RATE`, `dspot:RATE[:DEPTH]` or
+    /// `ewma:K[:ALPHA]` (RATE: the target false-alarm rate).
     #[arg(long)]
     pub threshold: Option<OnlineMethod>,
     /// Scores learned before the first flag by --threshold (default: the
