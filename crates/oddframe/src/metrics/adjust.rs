@@ -8,7 +8,7 @@
 //! K = 100 leaves the decisions as they are; the area under F1 over K in
 //! [0, 100] is one number that does not reward noise.
 
-use super::check_inputs;
+use super::{check_flags, check_inputs};
 use crate::{Error, Result};
 
 /// F1 of decisions against labels, 0 when that is 0 / 0.
@@ -55,20 +55,6 @@ pub fn runs(flags: &[bool]) -> Vec<std::ops::Range<usize>> {
         out.push(s..flags.len());
     }
     out
-}
-
-fn check_flags(labels: &[bool], flags: &[bool]) -> Result<()> {
-    if labels.len() != flags.len() {
-        return Err(Error::DimensionMismatch {
-            what: "labels vs flags",
-            expected: flags.len(),
-            found: labels.len(),
-        });
-    }
-    if labels.is_empty() {
-        return Err(Error::Empty { what: "labels" });
-    }
-    Ok(())
 }
 
 fn check_k(k: f64) -> Result<()> {

@@ -120,6 +120,32 @@ fn check_inputs(labels: &[bool], scores: &[f64]) -> Result<()> {
     check_scores(scores, "scores")
 }
 
+/// Two paired inputs of equal, non-zero length: `expected` items of one,
+/// `found` of the other.
+fn check_pair(
+    what: &'static str,
+    expected: usize,
+    found: usize,
+    empty: &'static str,
+) -> Result<()> {
+    if expected != found {
+        return Err(Error::DimensionMismatch {
+            what,
+            expected,
+            found,
+        });
+    }
+    if expected == 0 {
+        return Err(Error::Empty { what: empty });
+    }
+    Ok(())
+}
+
+/// Labels and decisions of the same, non-zero length.
+fn check_flags(labels: &[bool], flags: &[bool]) -> Result<()> {
+    check_pair("labels vs flags", flags.len(), labels.len(), "labels")
+}
+
 fn both_classes(labels: &[bool]) -> Result<()> {
     let pos = labels.iter().filter(|&&l| l).count();
     if pos == 0 || pos == labels.len() {

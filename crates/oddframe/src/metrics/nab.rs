@@ -87,13 +87,7 @@ fn scaled_sigmoid(x: f64) -> f64 {
 /// # Errors
 /// Length mismatch, or labels without an anomaly.
 pub fn nab_score(labels: &[bool], flags: &[bool], profile: NabProfile) -> Result<NabScore> {
-    if labels.len() != flags.len() {
-        return Err(Error::DimensionMismatch {
-            what: "labels vs flags",
-            expected: flags.len(),
-            found: labels.len(),
-        });
-    }
+    super::check_flags(labels, flags)?;
     let windows = runs(labels);
     if windows.is_empty() {
         return Err(Error::InvalidLabels(

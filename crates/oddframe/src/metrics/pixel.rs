@@ -23,16 +23,7 @@ pub const PIXEL_COVERAGE: f64 = 0.4;
 /// # Errors
 /// Mismatched counts or sizes, no frames, an empty or non-finite map.
 pub fn pixel_level_scores(maps: &[&[f32]], masks: &[&[bool]]) -> Result<(Vec<bool>, Vec<f64>)> {
-    if maps.len() != masks.len() {
-        return Err(Error::DimensionMismatch {
-            what: "frames: maps vs masks",
-            expected: maps.len(),
-            found: masks.len(),
-        });
-    }
-    if maps.is_empty() {
-        return Err(Error::Empty { what: "frames" });
-    }
+    super::check_pair("frames: maps vs masks", maps.len(), masks.len(), "frames")?;
     let mut labels = Vec::with_capacity(maps.len());
     let mut scores = Vec::with_capacity(maps.len());
     let mut inside = Vec::new();

@@ -111,13 +111,7 @@ pub struct RangeScores {
 /// Length mismatch, empty input, labels without an anomaly, or an alpha
 /// outside [0, 1].
 pub fn range_scores(labels: &[bool], flags: &[bool], params: &RangeParams) -> Result<RangeScores> {
-    if labels.len() != flags.len() {
-        return Err(Error::DimensionMismatch {
-            what: "labels vs flags",
-            expected: flags.len(),
-            found: labels.len(),
-        });
-    }
+    super::check_flags(labels, flags)?;
     for (name, a) in [
         ("recall_alpha", params.recall_alpha),
         ("precision_alpha", params.precision_alpha),

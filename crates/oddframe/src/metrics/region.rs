@@ -222,16 +222,7 @@ fn area(x: &[f64], y: &[f64]) -> f64 {
 }
 
 fn check(maps: &[&[f32]], truth: &[FrameTruth<'_>], width: usize, p: &RegionParams) -> Result<()> {
-    if maps.len() != truth.len() {
-        return Err(Error::DimensionMismatch {
-            what: "frames: maps vs masks",
-            expected: maps.len(),
-            found: truth.len(),
-        });
-    }
-    if maps.is_empty() {
-        return Err(Error::Empty { what: "frames" });
-    }
+    super::check_pair("frames: maps vs masks", maps.len(), truth.len(), "frames")?;
     for (name, v) in [("iou", p.iou), ("track_share", p.track_share)] {
         if !(v > 0.0 && v <= 1.0) {
             return Err(Error::invalid_parameter(name, v, "in (0, 1]"));

@@ -9,17 +9,12 @@ use super::roc_auc;
 use crate::{Error, Result};
 
 fn check_parts(labels: &[&[bool]], scores: &[&[f64]]) -> Result<()> {
-    if labels.len() != scores.len() {
-        return Err(Error::DimensionMismatch {
-            what: "videos: labels vs scores",
-            expected: scores.len(),
-            found: labels.len(),
-        });
-    }
-    if labels.is_empty() {
-        return Err(Error::Empty { what: "videos" });
-    }
-    Ok(())
+    super::check_pair(
+        "videos: labels vs scores",
+        scores.len(),
+        labels.len(),
+        "videos",
+    )
 }
 
 /// ROC AUC over all frames of all videos, concatenated.
