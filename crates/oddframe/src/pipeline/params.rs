@@ -1,8 +1,11 @@
 //! [`PipelineParams`]: fitting a whole pipeline from raw rows.
 
+use std::hash::Hash;
+
 use ndarray::{ArrayView2, Axis, CowArray};
 
 use super::{Model, Pipeline, Step};
+
 use crate::{Calibration, Detector, Error, Fit, Float, Holdout, Result, Threshold, Transformer};
 
 /// One step of the recipe: fitted on the rows it will transform, or fixed.
@@ -175,11 +178,39 @@ fn as_f64<F: Float>(scores: ndarray::Array1<F>) -> Vec<f64> {
     scores.iter().map(|s| s.as_f64()).collect()
 }
 
-impl<F: Float> Fit<F> for PipelineParams<F> {
-    type Model = Pipeline<F>;
-    type Error = Error;
+impl<F: Float> PipelineParams<F> {
+    /// As [`Fit::fit`], with the [`holdout`](Self::holdout) keeping the
+    /// rows of each group together ([`Holdout::partition_groups`]):
+    /// `groups[i]` names row `i`'s video, camera or content source. A
+    /// threshold meant for groups the model has not seen should be
+    /// calibrated on whole held-out groups, or it comes out too low for
+    /// them.
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] unless there is one group per row; as
+    /// [`Fit::fit`] otherwise.
+    pub fn fit_grouped<G: Hash + Eq>(
+        &self,
+        x: ArrayView2<'_, F>,
+        groups: &[G],
+    ) -> Result<Pipeline<F>> {
+        if groups.len() != x.nrows() {
+            return Err(Error::DimensionMismatch {
+                what: "groups (one per row)",
+                expected: x.nrows(),
+                found: groups.len(),
+            });
+        }
+        self.fit_held_out(x, self.holdout.partition_groups(groups))
+    }
 
-    fn fit(&self, x: ArrayView2<'_, F>) -> Result<Pipeline<F>> {
+    /// Fits and calibrates with the holdout's `parts` (computed by the
+    /// caller, row-wise or group-wise).
+    fn fit_held_out(
+        &self,
+        x: ArrayView2<'_, F>,
+        parts: Result<Vec<(Vec<usize>, Vec<usize>)>>,
+    ) -> Result<Pipeline<F>> {
         let Some(calibration) = self.calibration else {
             return Ok(self.fit_parts(x)?.0);
         };
@@ -198,7 +229,7 @@ impl<F: Float> Fit<F> for PipelineParams<F> {
                 (pipeline, scores)
             }
             Holdout::Split { .. } => {
-                let parts = self.holdout.partition(x.nrows())?;
+                let parts = parts?;
                 let (fit, held) = parts.first().ok_or(Error::Empty { what: "rows" })?;
                 let pipeline = self.fit_parts(x.select(Axis(0), fit).view())?.0;
                 let scores = as_f64(pipeline.score(x.select(Axis(0), held).view())?);
@@ -206,7 +237,7 @@ impl<F: Float> Fit<F> for PipelineParams<F> {
             }
             Holdout::CrossFit { .. } => {
                 let mut scores = vec![0.0; x.nrows()];
-                for (fit, held) in self.holdout.partition(x.nrows())? {
+                for (fit, held) in parts? {
                     let fold = self.fit_parts(x.select(Axis(0), &fit).view())?.0;
                     let s = fold.score(x.select(Axis(0), &held).view())?;
                     for (&i, v) in held.iter().zip(s.iter()) {
@@ -218,6 +249,15 @@ impl<F: Float> Fit<F> for PipelineParams<F> {
         };
         pipeline.set_threshold(Some(Threshold::calibrate(calibration, &scores)?));
         Ok(pipeline)
+    }
+}
+
+impl<F: Float> Fit<F> for PipelineParams<F> {
+    type Model = Pipeline<F>;
+    type Error = Error;
+
+    fn fit(&self, x: ArrayView2<'_, F>) -> Result<Pipeline<F>> {
+        self.fit_held_out(x, self.holdout.partition(x.nrows()))
     }
 }
 

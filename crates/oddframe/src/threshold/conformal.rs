@@ -8,6 +8,9 @@
 //! is uniform, so comparing it with the `ceil((n + 1)(1 - rate))`-th
 //! smallest calibration score flags it with probability at most `rate`.
 
+use std::collections::HashMap;
+use std::hash::Hash;
+
 use crate::{Error, Result};
 
 /// Which normal rows calibrate a pipeline's threshold
@@ -87,19 +90,57 @@ impl Holdout {
     /// # Errors
     /// As [`Holdout::check`]; [`Error::Empty`] when a set would be empty.
     pub fn partition(self, n: usize) -> Result<Vec<(Vec<usize>, Vec<usize>)>> {
-        let order = shuffled(n, self.seed());
-        let groups: Vec<usize> = match self.check()? {
+        self.partition_units(&(0..n).collect::<Vec<_>>(), n)
+    }
+
+    /// As [`Holdout::partition`], keeping the rows of each group together:
+    /// whole groups are held out (a split holds out that share of the
+    /// groups, cross-fitting deals groups to folds). `groups[i]` names row
+    /// `i`'s group: a video, a camera, a content source. Use it when new
+    /// data comes from groups the model has not seen: rows of one group
+    /// resemble each other more than rows of another, so a threshold
+    /// calibrated on rows whose groups the model also fitted is too low for
+    /// a new group. With whole groups held out, the guarantee holds for a
+    /// new group exchangeable with the calibration groups.
+    ///
+    /// # Errors
+    /// As [`Holdout::partition`]; [`Error::Empty`] also when there are too
+    /// few groups to leave one on each side (or one per fold).
+    pub fn partition_groups<G: Hash + Eq>(
+        self,
+        groups: &[G],
+    ) -> Result<Vec<(Vec<usize>, Vec<usize>)>> {
+        let mut ids = HashMap::new();
+        let unit: Vec<usize> = groups
+            .iter()
+            .map(|g| {
+                let next = ids.len();
+                *ids.entry(g).or_insert(next)
+            })
+            .collect();
+        self.partition_units(&unit, ids.len())
+    }
+
+    /// The partition of rows whose unit of assignment is `unit[row]`, one
+    /// of `units`.
+    fn partition_units(
+        self,
+        unit: &[usize],
+        units: usize,
+    ) -> Result<Vec<(Vec<usize>, Vec<usize>)>> {
+        let order = shuffled(units, self.seed());
+        let set_of: Vec<usize> = match self.check()? {
             Holdout::InSample => return Ok(Vec::new()),
             Holdout::Split { calibration, .. } => {
-                let held = ((n as f64) * calibration).round() as usize;
-                let mut g = vec![0; n];
-                for &i in &order[..held.min(n)] {
+                let held = ((units as f64) * calibration).round() as usize;
+                let mut g = vec![0; units];
+                for &i in &order[..held.min(units)] {
                     g[i] = 1;
                 }
                 g
             }
             Holdout::CrossFit { folds, .. } => {
-                let mut g = vec![0; n];
+                let mut g = vec![0; units];
                 for (k, &i) in order.iter().enumerate() {
                     g[i] = k % folds;
                 }
@@ -111,9 +152,10 @@ impl Holdout {
             Holdout::CrossFit { folds, .. } => folds,
             Holdout::InSample => 0,
         };
+        let n = unit.len();
         (0..sets)
             .map(|k| {
-                let held = |i: &usize| groups[*i] == if sets == 1 { 1 } else { k };
+                let held = |i: &usize| set_of[unit[*i]] == if sets == 1 { 1 } else { k };
                 let calibrate: Vec<usize> = (0..n).filter(held).collect();
                 let fit: Vec<usize> = (0..n).filter(|i| !held(i)).collect();
                 if calibrate.is_empty() {
@@ -257,6 +299,44 @@ mod tests {
             "nothing held out"
         );
         assert!(Holdout::InSample.partition(10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn group_partitions_keep_each_group_whole() {
+        // 6 groups of uneven size, interleaved
+        let groups: Vec<&str> = (0..40)
+            .map(|i| ["a", "b", "c", "d", "e", "f"][(i * 5 + i / 7) % 6])
+            .collect();
+        for holdout in [Holdout::split(0.5), Holdout::cross_fit(3)] {
+            let parts = holdout.partition_groups(&groups).unwrap();
+            let mut held = Vec::new();
+            for (fit, cal) in &parts {
+                assert_eq!(fit.len() + cal.len(), 40);
+                for &i in cal {
+                    assert!(
+                        fit.iter().all(|&j| groups[j] != groups[i]),
+                        "{holdout:?}: group {} on both sides",
+                        groups[i]
+                    );
+                }
+                held.extend(cal.iter().copied());
+            }
+            held.sort_unstable();
+            held.dedup();
+            let distinct_held: std::collections::HashSet<_> =
+                held.iter().map(|&i| groups[i]).collect();
+            match holdout {
+                Holdout::Split { .. } => assert_eq!(distinct_held.len(), 3, "half the groups"),
+                _ => assert_eq!(held.len(), 40, "every row held out once"),
+            }
+        }
+        assert!(
+            Holdout::split(0.5).partition_groups(&["a"; 9]).is_err(),
+            "one group cannot be on both sides"
+        );
+        assert!(Holdout::cross_fit(4)
+            .partition_groups(&["a", "b", "c", "a"])
+            .is_err());
     }
 
     #[test]

@@ -9,18 +9,28 @@
 //!   (the threshold is `+inf`); SPOT and DSPOT calibrate on them.
 //! - **Protect** (on by default): anomalies must not move the threshold,
 //!   yet a rate method must still learn the normal scores it flags (a share
-//!   `rate` of them), or it would drift towards flagging more. So a flagged
-//!   score *far* beyond the normal tail is not learned: for SPOT and DSPOT,
-//!   one whose tail probability is under `rate / 1000`; for the quantiles,
-//!   one more than twice as far above the median as the threshold. Other
-//!   flagged scores are learned: by the quantiles as they
-//!   are, by SPOT and DSPOT as censored peaks (known only to exceed the
-//!   threshold). DSPOT's moving mean learns every flagged score at the
-//!   threshold's value, so a lasting shift still pulls it along. Heavy
-//!   tails pay for this: a Student-t(3) stream's extremes look far, and the
-//!   quantiles then flag up to a fifth more than the target. The MAD and IQR rules learn flagged
-//!   scores at the threshold's value (their centre and spread stay put);
-//!   the EWMA learns none.
+//!   `rate` of them), or it would drift towards flagging more. So only a
+//!   flagged score *far* beyond the normal tail is left out:
+//!   - For the quantiles, SPOT and DSPOT, far is more than three decades of
+//!     tail probability beyond the threshold, with the tail extended
+//!     log-linearly from a reference the method already knows: the
+//!     quantiles' `1 - 10 rate` quantile (one decade below the threshold),
+//!     SPOT's and DSPOT's initial threshold. The bound is exact for an
+//!     exponential tail and 5.5 sigma for a Gaussian at a rate of 1e-2; of
+//!     a heavy Student-t(3) tail it leaves out about 4 % of the flagged
+//!     normal scores (the rate rises by as much). It moves only as the
+//!     threshold does, so anomalies left out cannot push it up.
+//!   - The other flagged scores are learned: by the quantiles as they are,
+//!     by SPOT and DSPOT as censored peaks (known only to exceed the
+//!     threshold). DSPOT's moving mean learns every flagged score at the
+//!     threshold's value, so a lasting shift still pulls it along.
+//!   - The MAD and IQR rules learn the flagged scores that are not far at
+//!     the threshold's value (their centre and spread stay put); for them,
+//!     far means a thousand times rarer than the band's edge under the
+//!     Gaussian model the band assumes.
+//!   - The EWMA learns no flagged score, so that a long anomaly cannot
+//!     widen its band, and corrects its mean and spread for the scores it
+//!     leaves out, under the same Gaussian model.
 //! - **NaN and infinities** are rejected with an error, and the state is
 //!   left unchanged.
 //!
@@ -206,6 +216,49 @@ impl Gate {
         }
         Ok(decision)
     }
+}
+
+/// How many decades of tail probability beyond the threshold a flagged
+/// score must lie to count as far (and not be learned under protect).
+pub(crate) const FAR_DECADES: f64 = 3.0;
+
+/// Whether `score` lies more than [`FAR_DECADES`] decades of tail
+/// probability beyond `threshold`, extending the tail log-linearly from a
+/// `reference` value that normal scores exceed `decades` decades more
+/// often than the threshold. The extension is exact for an exponential
+/// tail; a lighter tail (Gaussian) puts the bound further out in
+/// probability, a heavier one (Pareto) nearer. Where the reference does
+/// not lie below the threshold (ties), every flagged score is far.
+pub(crate) fn far_beyond(threshold: f64, reference: f64, decades: f64, score: f64) -> bool {
+    let gap = threshold - reference;
+    if gap > 0.0 && decades > 0.0 {
+        score > threshold + FAR_DECADES * gap / decades
+    } else {
+        score > threshold
+    }
+}
+
+/// Whether `score` is far beyond a k-sigma band around `centre` with
+/// standard deviation `sigma`: a thousand times rarer than the band's edge
+/// under the Gaussian model the band assumes (any score above the centre
+/// when `sigma` is 0).
+pub(crate) fn gaussian_far(score: f64, centre: f64, sigma: f64, k: f64) -> bool {
+    if sigma > 0.0 {
+        normal_tail((score - centre) / sigma) < normal_tail(k) / 1000.0
+    } else {
+        score > centre
+    }
+}
+
+/// The upper-tail share of the quantile methods' reference: ten times the
+/// rate, at most a half (the median).
+pub(crate) fn reference_share(rate: f64) -> f64 {
+    (10.0 * rate).min(0.5)
+}
+
+/// Decades of tail probability between the reference and the threshold.
+pub(crate) fn reference_decades(rate: f64) -> f64 {
+    (reference_share(rate) / rate).log10()
 }
 
 /// `P(Z > z)` for a standard normal `Z`, from the complementary error

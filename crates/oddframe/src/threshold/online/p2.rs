@@ -2,7 +2,7 @@
 //! for dynamic calculation of quantiles and histograms without storing
 //! observations", CACM 28(10), 1985).
 
-use super::{check_rate, Gate, Learn, Rule};
+use super::{check_rate, far_beyond, reference_decades, reference_share, Gate, Learn, Rule};
 use crate::{Error, Result};
 
 /// The `1 - rate` quantile of every score so far, estimated in constant
@@ -15,13 +15,27 @@ use crate::{Error, Result};
 /// For i.i.d. scores the estimate converges to the quantile, so the
 /// false-alarm rate tends to `rate`; it does not follow drift (use
 /// [`super::WindowQuantile`] or [`super::Dspot`] for that). The tail
-/// probability interpolates the markers' heights and ranks linearly.
+/// probability interpolates the markers' heights and ranks linearly. A
+/// second set of markers follows the reference quantile of the protect
+/// rule (`1 - 10 rate`, see [the module docs](super)).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct P2Quantile {
     rate: f64,
     gate: Gate,
+    /// The markers of the `1 - rate` quantile.
+    markers: Markers,
+    /// The markers of the protect rule's reference quantile.
+    reference: Markers,
+}
+
+/// Five P-square markers around the `p` quantile.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+struct Markers {
+    p: f64,
     /// Marker heights (the first five scores until there are five).
     heights: Vec<f64>,
     /// Marker positions (1-based ranks).
@@ -48,9 +62,8 @@ impl P2Quantile {
         Ok(Self {
             rate,
             gate: Gate::new(warmup, true),
-            heights: Vec::with_capacity(5),
-            positions: [1.0, 2.0, 3.0, 4.0, 5.0],
-            desired: [0.0; 5],
+            markers: Markers::new(1.0 - rate),
+            reference: Markers::new(1.0 - reference_share(rate)),
         })
     }
 
@@ -62,18 +75,62 @@ impl P2Quantile {
         self
     }
 
-    fn p(&self) -> f64 {
-        1.0 - self.rate
+    #[cfg(feature = "serde")]
+    pub(crate) fn check_state(&self) -> Result<()> {
+        let fresh = Self::new(self.rate, self.gate.warmup)?;
+        for (m, want) in [
+            (&self.markers, &fresh.markers),
+            (&self.reference, &fresh.reference),
+        ] {
+            if m.p != want.p {
+                return Err(Error::invalid_parameter(
+                    "P-square quantile",
+                    m.p,
+                    "the one its rate gives",
+                ));
+            }
+            m.check()?;
+        }
+        Ok(())
+    }
+}
+
+impl Markers {
+    fn new(p: f64) -> Self {
+        Self {
+            p,
+            heights: Vec::with_capacity(5),
+            positions: [1.0, 2.0, 3.0, 4.0, 5.0],
+            desired: [0.0; 5],
+        }
     }
 
     fn increments(&self) -> [f64; 5] {
-        let p = self.p();
+        let p = self.p;
         [0.0, p / 2.0, p, (1.0 + p) / 2.0, 1.0]
     }
 
+    fn is_full(&self) -> bool {
+        self.heights.len() == 5
+    }
+
+    /// The estimate of the `p` quantile (the largest score until there are
+    /// five; `+inf` before any).
+    fn estimate(&self) -> f64 {
+        if self.is_full() {
+            self.heights[2]
+        } else if self.heights.is_empty() {
+            f64::INFINITY
+        } else {
+            self.heights
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max)
+        }
+    }
+
     #[cfg(feature = "serde")]
-    pub(crate) fn check_state(&self) -> Result<()> {
-        Self::new(self.rate, self.gate.warmup)?;
+    fn check(&self) -> Result<()> {
         let bad = |what: &str| {
             Error::invalid_parameter("P-square markers", what.to_string(), "a consistent state")
         };
@@ -86,7 +143,7 @@ impl P2Quantile {
             .chain(&self.desired)
             .all(|v| v.is_finite());
         let increasing = self.positions.windows(2).all(|w| w[0] < w[1]);
-        let sorted = self.heights.len() < 5 || self.heights.windows(2).all(|w| w[0] <= w[1]);
+        let sorted = !self.is_full() || self.heights.windows(2).all(|w| w[0] <= w[1]);
         if !(finite && increasing && sorted) {
             return Err(bad("positions"));
         }
@@ -94,11 +151,11 @@ impl P2Quantile {
     }
 
     fn add(&mut self, x: f64) {
-        if self.heights.len() < 5 {
+        if !self.is_full() {
             self.heights.push(x);
-            if self.heights.len() == 5 {
+            if self.is_full() {
                 self.heights.sort_by(f64::total_cmp);
-                let p = self.p();
+                let p = self.p;
                 self.desired = [1.0, 1.0 + 2.0 * p, 1.0 + 4.0 * p, 3.0 + 2.0 * p, 5.0];
             }
             return;
@@ -147,34 +204,10 @@ impl P2Quantile {
         };
         n[i] += step;
     }
-}
 
-impl Rule for P2Quantile {
-    fn threshold(&self) -> f64 {
-        if self.heights.len() < 5 {
-            let mut h = self.heights.clone();
-            h.sort_by(f64::total_cmp);
-            h.last().copied().unwrap_or(f64::INFINITY)
-        } else {
-            self.heights[2]
-        }
-    }
-
-    fn learn(&mut self, score: f64, how: Learn) {
-        match how {
-            Learn::Normal => self.add(score),
-            Learn::Flagged(_) => self.add(score),
-            Learn::Far => {}
-        }
-    }
-
-    fn far(&self, score: f64) -> bool {
-        // the second marker estimates the p/2 quantile, near the median
-        self.heights.len() == 5 && super::window::far_above(self.heights[1], self.heights[2], score)
-    }
-
+    /// `P(X >= score)` from the markers' heights and ranks.
     fn tail(&self, score: f64) -> Option<f64> {
-        if self.heights.len() < 5 {
+        if !self.is_full() {
             return None;
         }
         let (q, n) = (&self.heights, &self.positions);
@@ -198,6 +231,34 @@ impl Rule for P2Quantile {
     }
 }
 
+impl Rule for P2Quantile {
+    fn threshold(&self) -> f64 {
+        self.markers.estimate()
+    }
+
+    fn learn(&mut self, score: f64, how: Learn) {
+        if how != Learn::Far {
+            self.markers.add(score);
+            self.reference.add(score);
+        }
+    }
+
+    fn far(&self, score: f64) -> bool {
+        self.markers.is_full()
+            && self.reference.is_full()
+            && far_beyond(
+                self.markers.estimate(),
+                self.reference.estimate(),
+                reference_decades(self.rate),
+                score,
+            )
+    }
+
+    fn tail(&self, score: f64) -> Option<f64> {
+        self.markers.tail(score)
+    }
+}
+
 gated!(P2Quantile);
 
 #[cfg(test)]
@@ -212,7 +273,7 @@ mod tests {
             let u = f64::from(i.wrapping_mul(2_654_435_761) % 10_007) / 10_007.0;
             t.observe(u).unwrap();
         }
-        let h = &t.heights;
+        let h = &t.markers.heights;
         for (got, want) in h.iter().zip([0.0, 0.45, 0.9, 0.95, 1.0]) {
             assert!((got - want).abs() < 0.01, "{h:?}");
         }

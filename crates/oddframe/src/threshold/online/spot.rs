@@ -360,9 +360,14 @@ impl Tail {
         self.refit(Some(self.theta));
     }
 
-    /// Whether `x` is 1000 times rarer than the alarm level.
+    /// Whether `x` lies three decades of tail probability beyond the alarm
+    /// level, extending the tail log-linearly from the initial threshold
+    /// (exceeded by `nt / n` of the values). Unlike the fitted shape's own
+    /// extrapolation, this bound moves only with `z`, so a few anomalies
+    /// cannot make the tail look heavier and let more of them in.
     fn far(&self, x: f64) -> bool {
-        self.tail(x).is_some_and(|p| p < self.rate / 1000.0)
+        let decades = (self.nt as f64 / self.n.max(1) as f64 / self.rate).log10();
+        super::far_beyond(self.z, self.t, decades, x)
     }
 
     fn tail(&self, x: f64) -> Option<f64> {
@@ -477,8 +482,8 @@ impl Spot {
     }
 
     /// Whether anomalies are kept from moving the threshold (default
-    /// `true`: flagged scores are learned as censored peaks unless they are
-    /// 1000 times rarer than `rate`, see [the module docs](super)).
+    /// `true`: flagged scores are learned as censored peaks unless they lie
+    /// far beyond the tail, see [the module docs](super)).
     pub fn protect(mut self, yes: bool) -> Self {
         self.gate.protect = yes;
         self
@@ -530,7 +535,8 @@ impl Rule for Spot {
 /// tail on the residuals. Under protect, flagged scores enter the moving
 /// mean at the threshold's value (winsorized: a spike moves the level by at
 /// most `threshold / depth`, while a lasting step is followed) and the
-/// tail as censored peaks, unless they are 1000 times rarer than `rate`.
+/// tail as censored peaks, unless they lie far beyond the tail (see [the
+/// module docs](super)).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]

@@ -3,7 +3,10 @@
 
 use std::collections::VecDeque;
 
-use super::{check_positive, check_rate, rank_tail, Gate, Learn, Rule};
+use super::{
+    check_positive, check_rate, far_beyond, gaussian_far, rank_tail, reference_decades,
+    reference_share, Gate, Learn, Rule,
+};
 use crate::threshold::quantile_sorted;
 use crate::{Error, Result};
 
@@ -153,13 +156,20 @@ fn kth_of_two(
     from_a.max(from_b)
 }
 
-/// Whether `score` lies more than twice as far above the median as the
-/// threshold does: far beyond the normal tail (4.7 sigma for a Gaussian at
-/// a rate of 1e-2), and a bound that anomalies cannot push up, because the
-/// median does not move with them.
-pub(crate) fn far_above(median: f64, threshold: f64, score: f64) -> bool {
-    score - median > 2.0 * (threshold - median).max(0.0)
+/// How the MAD and IQR rules learn: a flagged score that is not far
+/// enters at the threshold (it stays above the centre the rule is measured
+/// from without pulling the spread); a far one not at all.
+fn learn_clipped(window: &mut SortedWindow, threshold: f64, score: f64, how: Learn) {
+    match how {
+        Learn::Normal => window.push(score),
+        Learn::Flagged(_) => window.push(score.min(threshold)),
+        Learn::Far => {}
+    }
 }
+
+/// The interquartile range of a Gaussian in standard deviations,
+/// `2 Phi^-1(3/4)`.
+const IQR_TO_SIGMA_UNITS: f64 = 1.348_979_500_392_163_5;
 
 fn check_window(window: usize, needed: usize) -> Result<usize> {
     if window >= needed.max(1) {
@@ -194,7 +204,11 @@ fn check_warmup(warmup: u64, window: usize) -> Result<u64> {
 /// p-value against the window.
 ///
 /// The warm-up is at least `1 / rate - 1` scores, so that the window can
-/// hold the threshold's rank.
+/// hold the threshold's rank. The protect rule's far bound is estimated
+/// from the window too, and is as noisy as the threshold: to keep anomalies
+/// as frequent as 5 % of the scores out, the window should hold at least
+/// `100 / rate` scores (measured: with `20 / rate`, such spikes got past
+/// the bound in some runs and took the threshold up with them).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
@@ -236,15 +250,23 @@ impl WindowQuantile {
     }
 }
 
-impl Rule for WindowQuantile {
-    fn threshold(&self) -> f64 {
+impl WindowQuantile {
+    /// The conformal `1 - share` quantile of the window: its
+    /// `ceil((n + 1)(1 - share))`-th smallest (`+inf` past the largest).
+    fn conformal(&self, share: f64) -> f64 {
         let n = self.window.len();
-        let k = ((n as f64 + 1.0) * (1.0 - self.rate)).ceil() as usize;
+        let k = ((n as f64 + 1.0) * (1.0 - share)).ceil() as usize;
         if n == 0 || k > n {
             f64::INFINITY
         } else {
             self.window.sorted()[k.max(1) - 1]
         }
+    }
+}
+
+impl Rule for WindowQuantile {
+    fn threshold(&self) -> f64 {
+        self.conformal(self.rate)
     }
     fn learn(&mut self, score: f64, how: Learn) {
         if how != Learn::Far {
@@ -252,7 +274,12 @@ impl Rule for WindowQuantile {
         }
     }
     fn far(&self, score: f64) -> bool {
-        far_above(self.window.quantile(0.5), Rule::threshold(self), score)
+        far_beyond(
+            Rule::threshold(self),
+            self.conformal(reference_share(self.rate)),
+            reference_decades(self.rate),
+            score,
+        )
     }
     fn tail(&self, score: f64) -> Option<f64> {
         Some(rank_tail(self.window.sorted(), score))
@@ -298,7 +325,8 @@ impl RollingMad {
 
     /// Whether flagged scores are kept from moving the threshold (default
     /// `true`: they are learned at the threshold's value, which keeps the
-    /// centre and spread as they were).
+    /// centre and spread as they were, or not at all when far beyond the
+    /// band, see [the module docs](super)).
     pub fn protect(mut self, yes: bool) -> Self {
         self.gate.protect = yes;
         self
@@ -316,17 +344,13 @@ impl Rule for RollingMad {
         median + self.k * MAD_TO_SIGMA * self.window.mad(median)
     }
     fn learn(&mut self, score: f64, how: Learn) {
-        // a flagged score enters at the threshold: it stays above the
-        // centre the rule is measured from without pulling the spread
         let t = Rule::threshold(self);
-        self.window.push(if how == Learn::Normal {
-            score
-        } else {
-            score.min(t)
-        });
+        learn_clipped(&mut self.window, t, score, how);
     }
-    fn far(&self, _: f64) -> bool {
-        true
+    fn far(&self, score: f64) -> bool {
+        let median = self.window.quantile(0.5);
+        let sigma = MAD_TO_SIGMA * self.window.mad(median);
+        gaussian_far(score, median, sigma, self.k)
     }
     fn tail(&self, score: f64) -> Option<f64> {
         Some(rank_tail(self.window.sorted(), score))
@@ -366,7 +390,8 @@ impl RollingIqr {
 
     /// Whether flagged scores are kept from moving the threshold (default
     /// `true`: they are learned at the threshold's value, which keeps the
-    /// centre and spread as they were).
+    /// centre and spread as they were, or not at all when far beyond the
+    /// band, see [the module docs](super)).
     pub fn protect(mut self, yes: bool) -> Self {
         self.gate.protect = yes;
         self
@@ -384,17 +409,15 @@ impl Rule for RollingIqr {
         q3 + self.k * (q3 - q1)
     }
     fn learn(&mut self, score: f64, how: Learn) {
-        // a flagged score enters at the threshold: it stays above the
-        // centre the rule is measured from without pulling the spread
         let t = Rule::threshold(self);
-        self.window.push(if how == Learn::Normal {
-            score
-        } else {
-            score.min(t)
-        });
+        learn_clipped(&mut self.window, t, score, how);
     }
-    fn far(&self, _: f64) -> bool {
-        true
+    fn far(&self, score: f64) -> bool {
+        // the fence in Gaussian units: centre (Q1 + Q3) / 2, sigma IQR / 1.349
+        let (q1, q3) = (self.window.quantile(0.25), self.window.quantile(0.75));
+        let sigma = (q3 - q1) / IQR_TO_SIGMA_UNITS;
+        let k = IQR_TO_SIGMA_UNITS * (0.5 + self.k);
+        gaussian_far(score, 0.5 * (q1 + q3), sigma, k)
     }
     fn tail(&self, score: f64) -> Option<f64> {
         Some(rank_tail(self.window.sorted(), score))
