@@ -13,8 +13,7 @@ use fisvdd::{Bandwidth, Fisvdd, FisvddParams};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use ocsvm_scaler::{Gamma, OcsvmParams, OneClassSvm, StandardScaler};
 use oddframe::{
-    eval, metrics, Calibration, Detector, Fit, Holdout, ParamGuard, Pipeline, PipelineParams,
-    Registry,
+    eval, metrics, Calibration, Detector, Holdout, ParamGuard, Pipeline, PipelineParams, Registry,
 };
 use serde::Serialize;
 use video_features::qoe::{ColumnTransform, CsvTable, QoeTransform, FEATURE_NAMES};
@@ -436,7 +435,11 @@ pub fn loso(
             .into_iter()
             .filter(|&i| qoe[i] > s.anomaly_le)
             .collect();
-        let pipeline = params.fit(raw.select(Axis(0), &train).view())?;
+        // the threshold is for a source the model has not seen: calibrate
+        // it on whole held-out training sources, not on rows of sources
+        // the model also fitted
+        let train_sources: Vec<&str> = train.iter().map(|&i| sources[i]).collect();
+        let pipeline = params.fit_grouped(raw.select(Axis(0), &train).view(), &train_sources)?;
         let model = Model::of(&pipeline)?;
         let z = pipeline.transform(raw.select(Axis(0), &fold.test).view())?;
         let scores = model.relative_score(z.view())?.to_vec();

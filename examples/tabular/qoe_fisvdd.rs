@@ -79,7 +79,9 @@ struct Cli {
     /// Which normal windows set the threshold: crossfit:K (conformal, on
     /// out-of-fold scores), split:SHARE (conformal, on a held-out share; the
     /// model fits the rest) or in-sample (the training scores' quantile;
-    /// biased low, no guarantee).
+    /// biased low, no guarantee). Under --loso whole training sources are
+    /// held out, since the threshold is for a source the model has not
+    /// seen.
     #[arg(long, default_value = "split:0.5", value_parser = parse_holdout)]
     calibration: Holdout,
     /// LOSO source column (the source is the text before its first '_').
