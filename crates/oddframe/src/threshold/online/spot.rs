@@ -230,14 +230,18 @@ fn fit_peaks(peaks: &[Peak], near: Option<f64>) -> (Gpd, f64) {
         .map(|p| p.y)
         .filter(|&y| y > 0.0)
         .fold(f64::INFINITY, f64::min);
-    // Grimshaw's bounds: roots lie in (-1 / zmax, 0) and (0, 2 (mean - min) / min^2)
+    // Grimshaw's bounds: roots lie in (-1 / zmax, 0) and (0, 2 (mean - min) /
+    // min^2). The grid is geometric towards both ends of each interval, 0
+    // included: a nearly exponential tail has its root close to 0, and a
+    // grid that stops short of 0 would leave it unbracketed
     let upper = (2.0 * (zmean - zmin) / (zmin * zmin)).min(1e6 / zmean);
+    let decade = |i: u32| 10f64.powf(-6.0 + 6.0 * f64::from(i) / 24.0);
     let mut grid: Vec<f64> = (0..=24)
-        .map(|i| -(1.0 - 10f64.powf(-6.0 + 6.0 * f64::from(i) / 24.0)) / zmax)
+        .flat_map(|i| [-(1.0 - decade(i)) / zmax, -0.5 * decade(i) / zmax])
         .collect();
     if upper > 0.0 {
-        let lo = (1e-4 / zmean).min(upper / 2.0);
-        grid.extend((0..=24).map(|i| lo * (upper / lo).powf(f64::from(i) / 24.0)));
+        let lo = (1e-6 / zmean).min(upper / 2.0);
+        grid.extend((0..=48).map(|i| lo * (upper / lo).powf(f64::from(i) / 48.0)));
     }
     grid.retain(|t| t.is_finite() && *t != 0.0);
     grid.sort_by(f64::total_cmp);
