@@ -132,9 +132,9 @@ fn rate_methods_hold_their_rate_on_iid_streams() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
-    // ... and nearly all within binomial noise (measured: 23 of 24; the
-    // protect rule leaves out about 4 % of a Student-t(3) stream's flagged
-    // scores as far, and P-square at 1e-2 lands just outside, at 1.09x)
+    // ... and all within binomial noise (measured: 24 of 24; one outside
+    // would be chance, which befalls 21 % of sets of 24 runs of a perfect
+    // method)
     eprintln!("{inside} of {total} within the binomial 99 % interval");
     assert!(inside >= 23, "{inside} of {total}");
 }

@@ -16,10 +16,13 @@
 //!     log-linearly from a reference the method already knows: the
 //!     quantiles' `1 - 10 rate` quantile (one decade below the threshold),
 //!     SPOT's and DSPOT's initial threshold. The bound is exact for an
-//!     exponential tail and 5.5 sigma for a Gaussian at a rate of 1e-2; of
-//!     a heavy Student-t(3) tail it leaves out about 4 % of the flagged
-//!     normal scores (the rate rises by as much). It moves only as the
-//!     threshold does, so anomalies left out cannot push it up.
+//!     exponential tail and 5.5 sigma for a Gaussian at a rate of 1e-2. It
+//!     moves only as the threshold does, so anomalies left out cannot push
+//!     it up. A heavy tail reaches further than a log-linear extension: the
+//!     quantiles also follow the tail's curvature, from a third quantile
+//!     half a decade below the threshold, and take the further of the two
+//!     bounds (for a Student-t(3) at 1e-2, 34 instead of 13, which would
+//!     leave out 5 % of the flagged normal scores).
 //!   - The other flagged scores are learned: by the quantiles as they are,
 //!     by SPOT and DSPOT as censored peaks (known only to exceed the
 //!     threshold). DSPOT's moving mean learns every flagged score at the
@@ -250,15 +253,58 @@ pub(crate) fn gaussian_far(score: f64, centre: f64, sigma: f64, k: f64) -> bool 
     }
 }
 
-/// The upper-tail share of the quantile methods' reference: ten times the
-/// rate, at most a half (the median).
-pub(crate) fn reference_share(rate: f64) -> f64 {
-    (10.0 * rate).min(0.5)
+/// The ratio `m` between the upper-tail shares of a quantile method's
+/// threshold and its two references (`rate`, `m rate`, `m^2 rate`): half a
+/// decade, or less so that the lower reference stays at most a half.
+pub(crate) fn reference_step(rate: f64) -> f64 {
+    10f64.sqrt().min((0.5 / rate).sqrt())
 }
 
-/// Decades of tail probability between the reference and the threshold.
-pub(crate) fn reference_decades(rate: f64) -> f64 {
-    (reference_share(rate) / rate).log10()
+/// The upper-tail shares of the quantile methods' two references.
+pub(crate) fn reference_shares(rate: f64) -> [f64; 2] {
+    let m = reference_step(rate);
+    [m * rate, m * m * rate]
+}
+
+/// The quantile methods' far rule: whether `score` lies beyond both
+/// [`far_beyond`]'s log-linear bound (from `low`, two steps of `m` below
+/// the threshold) and a bound that follows the tail's curvature. The
+/// second extends the tail from the quantiles `near` and `low` at the
+/// shares [`reference_shares`] gives: each step of `m` in probability
+/// widens the gap between quantiles by the ratio `r` of the two gaps the
+/// references show (`r = m^gamma` for a generalised Pareto tail of shape
+/// `gamma`, the idea of Pickands' estimator), so over the `K` steps of
+/// [`FAR_DECADES`] it reaches `threshold + (threshold - near) (r + r^2 +
+/// ... + r^K)`. For a light tail (Gaussian) that lies nearer than the
+/// log-linear bound, which then decides: a nearer bound would leave out
+/// normal scores and, through a lower threshold, more of them. For a heavy
+/// tail it lies further out (34 for a Student-t(3) at a rate of 1e-2, where
+/// the log-linear bound is 13 and leaves out 5 % of the flagged normal
+/// scores).
+pub(crate) fn far_beyond_quantiles(
+    threshold: f64,
+    near: f64,
+    low: f64,
+    rate: f64,
+    score: f64,
+) -> bool {
+    let m = reference_step(rate);
+    let decades = 2.0 * m.log10();
+    if !far_beyond(threshold, low, decades, score) {
+        return false;
+    }
+    let (outer, inner) = (threshold - near, near - low);
+    if !(outer > 0.0 && inner > 0.0 && m > 1.0) {
+        return true;
+    }
+    let steps = FAR_DECADES / m.log10();
+    let r = outer / inner;
+    let widening = if (r - 1.0).abs() < 1e-9 {
+        steps
+    } else {
+        r * (r.powf(steps) - 1.0) / (r - 1.0)
+    };
+    score > threshold + outer * widening
 }
 
 /// `P(Z > z)` for a standard normal `Z`, from the complementary error
@@ -316,6 +362,46 @@ pub(crate) fn check_positive(name: &'static str, v: f64) -> Result<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_far_bound_follows_the_tail() {
+        // exact quantiles at 1e-2, 3.16e-2 and 1e-1 (scipy.stats isf)
+        let gaussian = (2.326_347_874, 1.857_461_293, 1.281_551_566);
+        let student_t3 = (4.540_702_858, 2.885_480_950, 1.637_744_354);
+        let exponential = (100f64.ln(), 10f64.sqrt().ln() + 10f64.ln(), 10f64.ln());
+        let bound = |(q1, q2, q3): (f64, f64, f64)| {
+            let far = |x: f64| far_beyond_quantiles(q1, q2, q3, 0.01, x);
+            // bisect for the bound
+            let (mut lo, mut hi) = (q1, 1e3);
+            for _ in 0..100 {
+                let mid = 0.5 * (lo + hi);
+                if far(mid) {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            hi
+        };
+        // the Gaussian's curvature bound (3.78) is nearer: the log-linear
+        // one decides
+        assert!(
+            (bound(gaussian) - 5.461).abs() < 1e-3,
+            "{}",
+            bound(gaussian)
+        );
+        assert!(
+            (bound(student_t3) - 34.46).abs() < 0.01,
+            "{}",
+            bound(student_t3)
+        );
+        // exponential: three decades beyond the threshold, ln(10^5)
+        let e = bound(exponential);
+        assert!((e - 1e5f64.ln()).abs() < 1e-6, "{e}");
+        // ties at the threshold: no curvature, the log-linear bound decides
+        assert!(!far_beyond_quantiles(1.0, 1.0, 0.0, 0.01, 3.9));
+        assert!(far_beyond_quantiles(1.0, 1.0, 0.0, 0.01, 4.1));
+    }
 
     #[test]
     fn normal_tail_matches_known_values() {

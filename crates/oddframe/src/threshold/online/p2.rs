@@ -2,7 +2,7 @@
 //! for dynamic calculation of quantiles and histograms without storing
 //! observations", CACM 28(10), 1985).
 
-use super::{check_rate, far_beyond, reference_decades, reference_share, Gate, Learn, Rule};
+use super::{check_rate, far_beyond_quantiles, reference_shares, Gate, Learn, Rule};
 use crate::{Error, Result};
 
 /// The `1 - rate` quantile of every score so far, estimated in constant
@@ -15,9 +15,9 @@ use crate::{Error, Result};
 /// For i.i.d. scores the estimate converges to the quantile, so the
 /// false-alarm rate tends to `rate`; it does not follow drift (use
 /// [`super::WindowQuantile`] or [`super::Dspot`] for that). The tail
-/// probability interpolates the markers' heights and ranks linearly. A
-/// second set of markers follows the reference quantile of the protect
-/// rule (`1 - 10 rate`, see [the module docs](super)).
+/// probability interpolates the markers' heights and ranks linearly. Two
+/// more sets of markers follow the reference quantiles of the protect rule
+/// (`1 - 3.16 rate` and `1 - 10 rate`, see [the module docs](super)).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
@@ -26,8 +26,9 @@ pub struct P2Quantile {
     gate: Gate,
     /// The markers of the `1 - rate` quantile.
     markers: Markers,
-    /// The markers of the protect rule's reference quantile.
-    reference: Markers,
+    /// The markers of the protect rule's two reference quantiles (boxed:
+    /// every method shares one enum, which stays small).
+    reference: Box<[Markers; 2]>,
 }
 
 /// Five P-square markers around the `p` quantile.
@@ -63,7 +64,7 @@ impl P2Quantile {
             rate,
             gate: Gate::new(warmup, true),
             markers: Markers::new(1.0 - rate),
-            reference: Markers::new(1.0 - reference_share(rate)),
+            reference: Box::new(reference_shares(rate).map(|share| Markers::new(1.0 - share))),
         })
     }
 
@@ -78,10 +79,9 @@ impl P2Quantile {
     #[cfg(feature = "serde")]
     pub(crate) fn check_state(&self) -> Result<()> {
         let fresh = Self::new(self.rate, self.gate.warmup)?;
-        for (m, want) in [
-            (&self.markers, &fresh.markers),
-            (&self.reference, &fresh.reference),
-        ] {
+        let ours = std::iter::once(&self.markers).chain(self.reference.iter());
+        let want = std::iter::once(&fresh.markers).chain(fresh.reference.iter());
+        for (m, want) in ours.zip(want) {
             if m.p != want.p {
                 return Err(Error::invalid_parameter(
                     "P-square quantile",
@@ -239,17 +239,22 @@ impl Rule for P2Quantile {
     fn learn(&mut self, score: f64, how: Learn) {
         if how != Learn::Far {
             self.markers.add(score);
-            self.reference.add(score);
+            for r in self.reference.iter_mut() {
+                r.add(score);
+            }
         }
     }
 
     fn far(&self, score: f64) -> bool {
+        let [near, low] = &*self.reference;
         self.markers.is_full()
-            && self.reference.is_full()
-            && far_beyond(
+            && near.is_full()
+            && low.is_full()
+            && far_beyond_quantiles(
                 self.markers.estimate(),
-                self.reference.estimate(),
-                reference_decades(self.rate),
+                near.estimate(),
+                low.estimate(),
+                self.rate,
                 score,
             )
     }

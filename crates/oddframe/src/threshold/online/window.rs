@@ -4,8 +4,8 @@
 use std::collections::VecDeque;
 
 use super::{
-    check_positive, check_rate, far_beyond, gaussian_far, rank_tail, reference_decades,
-    reference_share, Gate, Learn, Rule,
+    check_positive, check_rate, far_beyond_quantiles, gaussian_far, rank_tail, reference_shares,
+    Gate, Learn, Rule,
 };
 use crate::threshold::quantile_sorted;
 use crate::{Error, Result};
@@ -274,12 +274,8 @@ impl Rule for WindowQuantile {
         }
     }
     fn far(&self, score: f64) -> bool {
-        far_beyond(
-            Rule::threshold(self),
-            self.conformal(reference_share(self.rate)),
-            reference_decades(self.rate),
-            score,
-        )
+        let [near, low] = reference_shares(self.rate).map(|share| self.conformal(share));
+        far_beyond_quantiles(Rule::threshold(self), near, low, self.rate, score)
     }
     fn tail(&self, score: f64) -> Option<f64> {
         Some(rank_tail(self.window.sorted(), score))
