@@ -2,18 +2,13 @@
 //! produced by fixtures/make_metrics_fixtures.py).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
+mod common;
+
+use common::floats;
 use oddframe::metrics;
 use serde_json::Value;
 
 const TOL: f64 = 1e-12;
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
 
 fn assert_close(name: &str, what: &str, got: &[f64], want: &[f64]) {
     assert_eq!(got.len(), want.len(), "{name}: {what} length");

@@ -4,6 +4,9 @@
 //! against River. Fixtures by `tests/fixtures/make_online_fixtures.py`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
+mod common;
+
+use common::{floats, numbers, testdata_columns};
 use oddframe::threshold::online::{Gpd, OnlineThreshold, P2Quantile};
 use serde_json::Value;
 
@@ -11,26 +14,11 @@ fn fixture() -> Value {
     serde_json::from_str(include_str!("fixtures/online_thresholds.json")).unwrap()
 }
 
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
-/// The stream the fixtures were made from.
+/// The stream the fixtures were made from (`FILE:COLUMN` under testdata).
 fn stream(source: &str) -> Vec<f64> {
     let (file, column) = source.split_once(':').unwrap();
-    let path = format!("{}/../../{file}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = header.iter().position(|h| *h == column).unwrap();
-    lines
-        .filter(|l| !l.is_empty())
-        .map(|l| l.split(',').nth(col).unwrap().parse().unwrap())
-        .collect()
+    let file = file.strip_prefix("testdata/").unwrap();
+    numbers(&testdata_columns(file, &[column])[0])
 }
 
 /// The log-likelihood of excesses `y` under a GPD.

@@ -152,23 +152,32 @@ fn spot_holds_a_rate_of_one_in_ten_thousand() {
     }
 }
 
+/// The MAD, IQR and EWMA rules set to flag a Gaussian at `rate` (1e-2 or
+/// 1e-3): `k` of a one-sided Gaussian tail, and the IQR fence Q3 + k IQR
+/// with Q3 = 0.6745 sigma and IQR = 1.349 sigma; windows of 10^4.
+fn width_rules(rate: f64, alpha: f64) -> [OnlineMethod; 3] {
+    let z = if rate >= 1e-2 {
+        2.326_347_874
+    } else {
+        3.090_232_306
+    };
+    [
+        OnlineMethod::Mad {
+            k: z,
+            window: 10_000,
+        },
+        OnlineMethod::Iqr {
+            k: (z - 0.674_489_750) / 1.348_979_500,
+            window: 10_000,
+        },
+        OnlineMethod::Ewma { k: z, alpha },
+    ]
+}
+
 #[test]
 fn width_rules_flag_a_gaussian_at_their_nominal_rate() {
-    // k for a one-sided Gaussian tail of 1e-2 and 1e-3; the IQR fence
-    // Q3 + k IQR with Q3 = 0.6745 sigma and IQR = 1.349 sigma
-    for (rate, z) in [(1e-2, 2.326_347_874), (1e-3, 3.090_232_306)] {
-        let methods = [
-            OnlineMethod::Mad {
-                k: z,
-                window: 10_000,
-            },
-            OnlineMethod::Iqr {
-                k: (z - 0.674_489_750) / 1.348_979_500,
-                window: 10_000,
-            },
-            OnlineMethod::Ewma { k: z, alpha: 1e-4 },
-        ];
-        for (m, method) in methods.into_iter().enumerate() {
+    for rate in [1e-2, 1e-3] {
+        for (m, method) in width_rules(rate, 1e-4).into_iter().enumerate() {
             let scores = iid(Dist::Gaussian, length(rate) + 10_000, 50 + m as u64);
             let mut t = method.build().unwrap();
             let (flags, _) = run(&mut t, &scores[..]);
@@ -279,13 +288,7 @@ fn protect_keeps_spikes_from_inflating_the_threshold() {
     let window = |rate: f64| Some((100.0 / rate) as usize);
     for (s, share) in [0.02, 0.05].into_iter().enumerate() {
         for rate in [1e-2, 1e-3] {
-            // the width rules at the k of a Gaussian tail of `rate`
-            let z = if rate >= 1e-2 {
-                2.326_347_874
-            } else {
-                3.090_232_306
-            };
-            let methods = [
+            let mut methods = vec![
                 OnlineMethod::Spot { rate },
                 OnlineMethod::Dspot { rate, depth: 100 },
                 OnlineMethod::Quantile { rate, window: None },
@@ -293,16 +296,8 @@ fn protect_keeps_spikes_from_inflating_the_threshold() {
                     rate,
                     window: window(rate),
                 },
-                OnlineMethod::Mad {
-                    k: z,
-                    window: 10_000,
-                },
-                OnlineMethod::Iqr {
-                    k: (z - 0.674_489_750) / 1.348_979_500,
-                    window: 10_000,
-                },
-                OnlineMethod::Ewma { k: z, alpha: 1e-3 },
             ];
+            methods.extend(width_rules(rate, 1e-3));
             for method in methods {
                 let n = 200_000;
                 let clean = iid(Dist::Gaussian, n, 900 + s as u64);

@@ -3,6 +3,9 @@
 //! with tadpak 0.3.3, prts 1.0.0.3, vus 0.0.6 and scikit-learn 1.9).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
+mod common;
+
+use common::{floats, numbers, testdata_columns};
 use oddframe::metrics::{self, Bias, Cardinality, NabProfile, RangeParams};
 use serde_json::Value;
 
@@ -16,40 +19,22 @@ fn close(case: &str, what: &str, got: f64, want: f64) {
     );
 }
 
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
 /// The real case: LIVE-Netflix-II sessions in file order, anomalous when
 /// `QoE_win <= 0`, scored by `100 - vmaf_mean + 50 * stall_ratio`.
 fn qoe_sessions() -> (Vec<bool>, Vec<f64>, Vec<String>) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/qoe/live_nflx_ii_windows.csv"
-    );
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
-    let (file, vmaf, stall, qoe) = (
-        col("file"),
-        col("vmaf_mean"),
-        col("stall_ratio"),
-        col("QoE_win"),
-    );
-    let (mut labels, mut scores, mut groups) = (Vec::new(), Vec::new(), Vec::new());
-    for line in lines.filter(|l| !l.is_empty()) {
-        let f: Vec<&str> = line.split(',').collect();
-        let num = |i: usize| f[i].parse::<f64>().unwrap();
-        labels.push(num(qoe) <= 0.0);
-        scores.push(100.0 - num(vmaf) + 50.0 * num(stall));
-        groups.push(f[file].to_string());
-    }
-    (labels, scores, groups)
+    let [file, vmaf, stall, qoe]: [Vec<String>; 4] = testdata_columns(
+        "qoe/live_nflx_ii_windows.csv",
+        &["file", "vmaf_mean", "stall_ratio", "QoE_win"],
+    )
+    .try_into()
+    .unwrap();
+    let labels = numbers(&qoe).iter().map(|&q| q <= 0.0).collect();
+    let scores = numbers(&vmaf)
+        .iter()
+        .zip(numbers(&stall))
+        .map(|(v, s)| 100.0 - v + 50.0 * s)
+        .collect();
+    (labels, scores, file)
 }
 
 fn bias(name: &str) -> Bias {

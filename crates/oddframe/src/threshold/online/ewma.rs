@@ -96,10 +96,14 @@ impl StreamingThreshold {
 
     /// The current threshold (`+inf` during warm-up).
     pub fn value(&self) -> f64 {
+        self.value_of(self.band())
+    }
+
+    /// The threshold of a band (`+inf` during warm-up).
+    fn value_of(&self, (mean, sd): (f64, f64)) -> f64 {
         if self.n < self.warmup.max(1) {
             f64::INFINITY
         } else {
-            let (mean, sd) = self.band();
             mean + self.k * sd
         }
     }
@@ -154,9 +158,10 @@ impl StreamingThreshold {
         if !score.is_finite() {
             return Err(Error::NonFinite { row: 0, col: 0 });
         }
-        let threshold = self.value();
+        let band = self.band();
+        let threshold = self.value_of(band);
         let decision = Decision {
-            p_value: threshold.is_finite().then(|| self.tail(score)),
+            p_value: threshold.is_finite().then(|| tail_of(band, score)),
             ..Decision::new(score, threshold)
         };
         if !decision.is_anomaly || self.learn_anomalies {
@@ -174,17 +179,21 @@ impl StreamingThreshold {
         Ok(decision)
     }
 
-    /// `P(X >= score)` for a normal `X` with the moving mean and standard
-    /// deviation (1 or 0 when the deviation is 0).
+    /// The tail probability of `score` under the current band.
     fn tail(&self, score: f64) -> f64 {
-        let (mean, sd) = self.band();
-        if sd > 0.0 {
-            normal_tail((score - mean) / sd)
-        } else if score > mean {
-            0.0
-        } else {
-            1.0
-        }
+        tail_of(self.band(), score)
+    }
+}
+
+/// `P(X >= score)` for a normal `X` with the band's mean and standard
+/// deviation (1 or 0 when the deviation is 0).
+fn tail_of((mean, sd): (f64, f64), score: f64) -> f64 {
+    if sd > 0.0 {
+        normal_tail((score - mean) / sd)
+    } else if score > mean {
+        0.0
+    } else {
+        1.0
     }
 }
 
