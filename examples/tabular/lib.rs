@@ -99,7 +99,7 @@ impl Default for Settings {
             nu: 0.1,
             gamma: Gamma::Scale,
             calibration: Calibration::Conformal(0.1),
-            holdout: Holdout::split(0.5),
+            holdout: Holdout::cross_fit(5),
             label: "QoE_win".into(),
             anomaly_le: 0.0,
         }
