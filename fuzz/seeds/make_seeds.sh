@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 examples="${1:-${CARGO_TARGET_DIR:-target}/debug/examples}"
 seeds=fuzz/seeds
 
-mkdir -p "$seeds"/{ffprobe_parse,y4m_read,qoe_csv,pipeline_load,online_threshold}
+mkdir -p "$seeds"/{ffprobe_parse,y4m_read,qoe_csv,ucsd_labels,pipeline_load,online_threshold}
 # what ffprobe says about a bundled video and a bundled Y4M file
 ffprobe_entries="stream=codec_name,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration,bit_rate:stream_side_data=rotation:format=format_name,duration,bit_rate:packet=pts"
 for f in vtest.avi carphone_pristine.12f.y4m carphone_vfr.mkv; do
@@ -26,6 +26,8 @@ ffmpeg -v error -y -f lavfi -i testsrc2=size=16x16:rate=5 -frames:v 2 -pix_fmt y
     -strict -1 "$seeds/y4m_read/testsrc2_420p10.y4m"
 # the head of the bundled QoE windows
 head -n 6 testdata/qoe/live_nflx_ii_test.csv > "$seeds/qoe_csv/live_nflx_ii_head.csv"
+# the head of the bundled UCSD Ped2 labels
+head -n 6 testdata/ucsd_ped2/testing/frame_labels.csv > "$seeds/ucsd_labels/ped2_head.csv"
 # a QoE pipeline of the original setting (49 support vectors)
 "$examples/qoe_fisvdd" --sigma 2.081761 --calibration in-sample \
     --save "$seeds/pipeline_load/qoe_fisvdd.json" >/dev/null
