@@ -13,6 +13,7 @@ pub mod online;
 pub mod params;
 pub mod persist;
 mod rng;
+pub mod scoring;
 mod tensors;
 pub mod train;
 
@@ -23,6 +24,7 @@ pub use frames::Normalization;
 pub use model::FrameAutoencoder;
 pub use online::{OnlineAutoencoder, OnlineParams, OnlineValidParams};
 pub use params::{AutoencoderParams, AutoencoderValidParams};
+pub use scoring::Scoring;
 pub use train::{EpochReport, Progress, TrainReport};
 
 /// Registers this crate's saved formats in an [`oddframe::Registry`]: the

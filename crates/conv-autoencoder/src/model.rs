@@ -8,7 +8,7 @@ use oddframe::{Frame, FrameDetector};
 use crate::frames::{self, Normalization};
 use crate::net::Net;
 use crate::rng::Rng;
-use crate::{tensors, AeError, Architecture, Backend, Result};
+use crate::{tensors, AeError, Architecture, Backend, Result, Scoring};
 
 /// Frames scored per forward pass (bounds memory on large inputs).
 pub(crate) const SCORE_BATCH: usize = 64;
@@ -169,6 +169,22 @@ impl FrameAutoencoder {
             }
         }
         Ok(maps)
+    }
+
+    /// The score of each frame under `scoring` (with [`Scoring::Mean`], the
+    /// same as [`FrameAutoencoder::score_frames`] up to rounding): the
+    /// worst patch of the error map finds a small anomaly the frame mean
+    /// dilutes.
+    ///
+    /// # Errors
+    /// As [`FrameAutoencoder::score_frames`]; [`AeError::InvalidConfig`]
+    /// for a patch of size 0.
+    pub fn score_frames_by(&self, frames: &[Frame], scoring: Scoring) -> Result<Vec<f64>> {
+        let scoring = scoring.validate()?;
+        self.error_maps(frames)?
+            .iter()
+            .map(|m| scoring.score(m))
+            .collect()
     }
 
     /// The same model (weights, normalisation) on another backend.

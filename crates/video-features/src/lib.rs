@@ -12,6 +12,7 @@ pub mod quality;
 pub mod sampling;
 pub mod sequence;
 mod source;
+pub mod temporal;
 pub mod ucsd;
 pub mod y4m;
 

@@ -11,3 +11,7 @@ mod surveillance_autoencoder;
 #[path = "../stream_monitor.rs"]
 #[allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 mod stream_monitor;
+
+#[path = "../ucsd_ped2.rs"]
+#[allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+mod ucsd_ped2;

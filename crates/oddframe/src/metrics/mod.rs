@@ -227,6 +227,33 @@ pub fn roc_auc(labels: &[bool], scores: &[f64]) -> Result<f64> {
         .sum())
 }
 
+/// Equal error rate: the false-positive rate where it equals the miss rate
+/// (`1 - tpr`) on the ROC curve, interpolated linearly between its points
+/// (video anomaly benchmarks report it next to the AUC; lower is better).
+///
+/// ```
+/// use oddframe::metrics::equal_error_rate;
+/// let labels = [false, false, true, true];
+/// assert_eq!(equal_error_rate(&labels, &[0.1, 0.2, 0.8, 0.9])?, 0.0);
+/// assert_eq!(equal_error_rate(&labels, &[0.1, 0.8, 0.2, 0.9])?, 0.5);
+/// assert_eq!(equal_error_rate(&labels, &[0.9, 0.8, 0.2, 0.1])?, 1.0);
+/// # Ok::<(), oddframe::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`roc_curve`].
+pub fn equal_error_rate(labels: &[bool], scores: &[f64]) -> Result<f64> {
+    let r = roc_curve(labels, scores)?;
+    // d = fpr - (1 - tpr) rises from -1 at (0, 0) to 1 at (1, 1)
+    let d = |i: usize| r.fpr[i] - (1.0 - r.tpr[i]);
+    let i = (1..r.fpr.len())
+        .find(|&i| d(i) >= 0.0)
+        .unwrap_or(r.fpr.len() - 1);
+    let (d0, d1) = (d(i - 1), d(i));
+    let t = if d1 > d0 { -d0 / (d1 - d0) } else { 1.0 };
+    Ok(r.fpr[i - 1] + t * (r.fpr[i] - r.fpr[i - 1]))
+}
+
 /// The precision/recall curve, as `sklearn.metrics.precision_recall_curve`.
 ///
 /// # Errors
