@@ -3,6 +3,7 @@
 
 mod adam;
 pub mod backend;
+pub mod baseline;
 pub mod checkpoint;
 pub mod config;
 pub mod error;
@@ -18,6 +19,7 @@ mod tensors;
 pub mod train;
 
 pub use backend::Backend;
+pub use baseline::LocalBaseline;
 pub use config::{Architecture, Downsample, OutputActivation, Stage};
 pub use error::{AeError, Result};
 pub use frames::Normalization;

@@ -87,9 +87,10 @@ impl std::str::FromStr for Scoring {
     }
 }
 
-/// The largest mean over `ph` x `pw` windows of `map` (non-empty, windows
-/// no larger than it).
-fn max_window_mean(map: &Array2<f32>, ph: usize, pw: usize) -> f64 {
+/// The mean of every `ph` x `pw` window of `map` (non-empty, windows no
+/// larger than it), row-major by the window's top-left pixel: `(h - ph + 1)
+/// x (w - pw + 1)` values, in O(pixels) from a summed-area table.
+pub(crate) fn window_means(map: &Array2<f32>, ph: usize, pw: usize) -> Vec<f64> {
     let (h, w) = map.dim();
     // sums[(y, x)] = sum of map[..y, ..x], (h + 1) x (w + 1)
     let mut sums = vec![0.0f64; (h + 1) * (w + 1)];
@@ -101,14 +102,21 @@ fn max_window_mean(map: &Array2<f32>, ph: usize, pw: usize) -> f64 {
         }
     }
     let at = |y: usize, x: usize| sums[y * (w + 1) + x];
-    let mut best = f64::NEG_INFINITY;
+    let area = (ph * pw) as f64;
+    let mut out = Vec::with_capacity((h - ph + 1) * (w - pw + 1));
     for y in 0..=h - ph {
         for x in 0..=w - pw {
-            let s = at(y + ph, x + pw) - at(y, x + pw) - at(y + ph, x) + at(y, x);
-            best = best.max(s);
+            out.push((at(y + ph, x + pw) - at(y, x + pw) - at(y + ph, x) + at(y, x)) / area);
         }
     }
-    best / (ph * pw) as f64
+    out
+}
+
+/// The largest mean over `ph` x `pw` windows of `map`.
+fn max_window_mean(map: &Array2<f32>, ph: usize, pw: usize) -> f64 {
+    window_means(map, ph, pw)
+        .into_iter()
+        .fold(f64::NEG_INFINITY, f64::max)
 }
 
 #[cfg(test)]
