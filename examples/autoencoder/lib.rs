@@ -1,9 +1,12 @@
 //! Helpers shared by the autoencoder examples (`cargo run --release
-//! --example surveillance_autoencoder`, `--example stream_monitor`):
-//! reading any source as model-sized grey frames, and a progress bar for
-//! training.
+//! --example surveillance_autoencoder`, `--example stream_monitor`,
+//! `--example ucsd_ped2`): reading any source as model-sized grey frames,
+//! a progress bar for training, constructed intruders for choosing
+//! settings without anomalous data, and frame scores from error maps.
 
 pub mod clips;
+pub mod frame_score;
+pub mod intruder;
 
 use std::io::Write;
 use std::path::Path;
