@@ -107,6 +107,21 @@ impl Scorer {
         Ok(Self { how, baseline })
     }
 
+    /// The same map reduction (its baseline shared, not fitted again)
+    /// with another causal smoothing.
+    ///
+    /// # Errors
+    /// A bad smoothing sigma.
+    pub fn smoothed(&self, smooth: f64) -> AnyResult<Self> {
+        if smooth != 0.0 {
+            CausalGaussian::new(smooth)?;
+        }
+        Ok(Self {
+            how: FrameScore { smooth, ..self.how },
+            baseline: self.baseline.clone(),
+        })
+    }
+
     /// What it does.
     pub fn how(&self) -> FrameScore {
         self.how

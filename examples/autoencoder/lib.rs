@@ -12,13 +12,42 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
-use conv_autoencoder::Progress;
+use conv_autoencoder::{AutoencoderParams, Progress};
 use oddframe::Frame;
 use video_features::open::{open, OpenOptions};
 use video_features::preprocess::Preprocess;
 use video_features::{PixelFormat, SourceError};
 
 pub use oddframe_examples_video::{peak_memory_mib, testdata};
+
+/// The training options the autoencoder examples share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrainArgs {
+    /// At most this many epochs (early stopping after 5 without improvement).
+    #[arg(long, default_value_t = 20)]
+    pub epochs: usize,
+    /// Frames per Adam step.
+    #[arg(long, default_value_t = 64)]
+    pub batch: usize,
+    /// Adam's learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    /// Seed of the weights, the split and the shuffles.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+impl TrainArgs {
+    /// `params` with these epochs, batch, learning rate and seeds.
+    pub fn apply(&self, params: AutoencoderParams) -> AutoencoderParams {
+        params
+            .epochs(self.epochs)
+            .batch_size(self.batch)
+            .learning_rate(self.lr)
+            .seed(self.seed)
+            .init_seed(self.seed)
+    }
+}
 
 /// The frames of `input` (a file or URL ffmpeg reads, a `.y4m` file or a
 /// directory of images) as `width` x `height` grey frames, one every

@@ -61,7 +61,9 @@ use oddframe::events::Event;
 use oddframe::{
     metrics, Calibration, Frame, FrameBuffer, FramePipeline, ParamGuard, Preset, Registry,
 };
-use oddframe_examples_autoencoder::{grey_frames, peak_memory_mib, testdata, ProgressBar};
+use oddframe_examples_autoencoder::{
+    grey_frames, peak_memory_mib, testdata, ProgressBar, TrainArgs,
+};
 use oddframe_examples_common::events::{print_events, write_events_csv, EventArgs};
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
@@ -93,18 +95,8 @@ struct Cli {
     /// Sampling interval in milliseconds.
     #[arg(long, default_value_t = 100)]
     every_ms: u32,
-    /// At most this many epochs (early stopping after 5 without improvement).
-    #[arg(long, default_value_t = 20)]
-    epochs: usize,
-    /// Frames per Adam step.
-    #[arg(long, default_value_t = 64)]
-    batch: usize,
-    /// Adam's learning rate.
-    #[arg(long, default_value_t = 1e-3)]
-    lr: f64,
-    /// Seed of the weights, the split and the shuffles.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    #[command(flatten)]
+    fit: TrainArgs,
     /// Save the training state after every epoch; resume from it when it exists.
     #[arg(long)]
     checkpoint: Option<PathBuf>,
@@ -246,21 +238,15 @@ fn detector(o: &Cli, arch: Architecture, normal: &[Vec<Frame>]) -> AnyResult<Fra
     if held.is_empty() {
         return Err("too few normal frames to hold any out for the threshold".into());
     }
-    let params = AutoencoderParams::new(arch)
-        .backend(o.backend)
-        .epochs(o.epochs)
-        .batch_size(o.batch)
-        .learning_rate(o.lr)
-        .seed(o.seed)
-        .init_seed(o.seed)
-        .check()?;
+    let params = AutoencoderParams::new(arch).backend(o.backend);
+    let params = o.fit.apply(params).check()?;
     println!(
         "training on {} frames ({} held out for the threshold), {}",
         fit.len(),
         held.len(),
         o.backend
     );
-    let mut bar = ProgressBar::new(o.epochs, o.quiet);
+    let mut bar = ProgressBar::new(o.fit.epochs, o.quiet);
     let started = Instant::now();
     let (m, report) = match &o.checkpoint {
         Some(path) => {

@@ -47,7 +47,7 @@ use oddframe_examples_autoencoder::frame_score::{
     FrameScore, MapScore, Scorer, MAP_CANDIDATES, SMOOTH_CANDIDATES,
 };
 use oddframe_examples_autoencoder::intruder::intrude;
-use oddframe_examples_autoencoder::ProgressBar;
+use oddframe_examples_autoencoder::{ProgressBar, TrainArgs};
 use oddframe_examples_common::{print_json_line, testdata};
 use serde::Serialize;
 use video_features::preprocess::Preprocess;
@@ -87,18 +87,8 @@ struct Cli {
     /// in frames (0: none), or auto (chosen as --scoring auto is).
     #[arg(long, default_value = "auto", value_parser = parse_auto::<f64>)]
     smooth: ::std::option::Option<f64>,
-    /// At most this many epochs (early stopping after 5 without improvement).
-    #[arg(long, default_value_t = 20)]
-    epochs: usize,
-    /// Frames per Adam step.
-    #[arg(long, default_value_t = 64)]
-    batch: usize,
-    /// Adam's learning rate.
-    #[arg(long, default_value_t = 1e-3)]
-    lr: f64,
-    /// Seed of the weights, the split and the shuffles.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    #[command(flatten)]
+    fit: TrainArgs,
     /// Offline protocol: the centred Gaussian's sigma, in frames.
     #[arg(long, default_value_t = 3.0)]
     sigma: f64,
@@ -283,31 +273,33 @@ fn training_frames(ds: &UcsdDataset, size: u32, input: Input) -> AnyResult<Train
 fn train(o: &Cli, fit: &[Frame]) -> AnyResult<(FrameAutoencoder, f64, usize)> {
     let mut arch = Architecture::cctv();
     (arch.width, arch.height) = (o.size as usize, o.size as usize);
-    let params = AutoencoderParams::new(arch)
-        .backend(o.backend)
-        .epochs(o.epochs)
-        .batch_size(o.batch)
-        .learning_rate(o.lr)
-        .seed(o.seed)
-        .init_seed(o.seed)
-        .check()?;
-    let mut bar = ProgressBar::new(o.epochs, o.quiet);
+    let params = AutoencoderParams::new(arch).backend(o.backend);
+    let params = o.fit.apply(params).check()?;
+    let mut bar = ProgressBar::new(o.fit.epochs, o.quiet);
     let started = Instant::now();
     let (model, report) = params.fit_with(fit, |p| bar.update(p))?;
     Ok((model, started.elapsed().as_secs_f64(), report.epochs.len()))
 }
 
-/// The candidates `--scoring` and `--smooth` leave open.
-fn candidates(o: &Cli) -> Vec<FrameScore> {
+/// The candidates `--scoring` and `--smooth` leave open, ready: each map
+/// reduction's baseline is fitted once, on the error maps of the frames
+/// the model learnt, and only when a local reduction is among them.
+fn candidates(o: &Cli, model: &FrameAutoencoder, fit: &[Frame]) -> AnyResult<Vec<Scorer>> {
     let maps = o.scoring.map_or(MAP_CANDIDATES.to_vec(), |m| vec![m]);
     let smooths = o.smooth.map_or(SMOOTH_CANDIDATES.to_vec(), |s| vec![s]);
-    maps.iter()
-        .flat_map(|&map| {
-            smooths
-                .iter()
-                .map(move |&smooth| FrameScore { map, smooth })
-        })
-        .collect()
+    let normal = if maps.iter().any(|m| matches!(m, MapScore::Local(_))) {
+        model.error_maps(fit)?
+    } else {
+        Vec::new()
+    };
+    let mut out = Vec::with_capacity(maps.len() * smooths.len());
+    for map in maps {
+        let plain = Scorer::new(FrameScore { map, smooth: 0.0 }, &normal)?;
+        for &smooth in &smooths {
+            out.push(plain.smoothed(smooth)?);
+        }
+    }
+    Ok(out)
 }
 
 /// Every candidate frame score, ready, with its micro ROC AUC on the
@@ -316,7 +308,7 @@ fn candidates(o: &Cli) -> Vec<FrameScore> {
 fn choose(
     o: &Cli,
     model: &FrameAutoencoder,
-    normal: &[Array2<f32>],
+    candidates: Vec<Scorer>,
     held: &[Vec<Frame>],
 ) -> AnyResult<(Vec<(Scorer, f64)>, usize)> {
     let (mut maps, mut labels) = (Vec::new(), Vec::new());
@@ -326,8 +318,7 @@ fn choose(
         labels.push(i.labels);
     }
     let mut all = Vec::new();
-    for how in candidates(o) {
-        let scorer = Scorer::new(how, normal)?;
+    for scorer in candidates {
         let scores = maps
             .iter()
             .map(|m| scorer.clip_scores(m))
@@ -335,7 +326,7 @@ fn choose(
         let auc = metrics::micro_roc_auc(&refs(&labels), &refs(&scores))?;
         println!(
             "  {:<28} AUC on constructed intruders {auc:.3}",
-            how.to_string()
+            scorer.how().to_string()
         );
         all.push((scorer, auc));
     }
@@ -488,9 +479,7 @@ fn run(o: &Cli) -> AnyResult<Report> {
     );
     let (model, train_s, epochs) = train(o, &t.fit)?;
     println!("trained {epochs} epochs in {train_s:.1} s");
-    let normal = model.error_maps(&t.fit)?;
-    let (all, best) = choose(o, &model, &normal, &t.held)?;
-    drop(normal);
+    let (all, best) = choose(o, &model, candidates(o, &model, &t.fit)?, &t.held)?;
     let (scorer, val_auc) = &all[best];
     let val_auc = *val_auc;
     println!(
