@@ -156,7 +156,7 @@ fi
 echo "score_events: $(($(wc -l < "$work/events.csv") - 1)) events"
 # UCSD Ped2: the bundled subset (3 training clips, 2 test clips) through
 # the benchmark's code path; the full run is a README command
-ped2="$("$examples/ucsd_ped2" testdata/ucsd_ped2 --quiet --min-auc 0.6 | tail -n 1)"
+ped2="$("$examples/ucsd_ped2" testdata/ucsd_ped2 --quiet --min-auc 0.6 --save "$work/ped2.json" | tail -n 1)"
 echo "$ped2"
 for key in micro_auc macro_auc ap eer offline_micro_auc pixel_auc rbdc tbdc train_s \
     frames_per_s false_alarm_rate recall val_auc; do
@@ -165,6 +165,12 @@ for key in micro_auc macro_auc ap eer offline_micro_auc pixel_auc rbdc tbdc trai
         exit 1
     fi
 done
+# the saved pipeline holds the clip scorer with the chosen input
+if ! grep -q '"format":"oddframe.clip-scorer"' "$work/ped2.json" ||
+    ! grep -q '"input":{"diff":4}' "$work/ped2.json"; then
+    echo "error: ucsd_ped2 --save did not write its clip scorer and input" >&2
+    exit 1
+fi
 "$examples/stream_monitor" --quiet --min-flagged 0.9 --state "$work/monitor.json" \
     --min-duration 0.4 --merge-gap 1 --events-out "$work/monitor_events.csv" --clips-out "$work/clips"
 # the constructed square (40-44 s of the second source) is one of the events,

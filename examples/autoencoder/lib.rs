@@ -5,7 +5,6 @@
 //! settings without anomalous data, and frame scores from error maps.
 
 pub mod clips;
-pub mod frame_score;
 pub mod intruder;
 
 use std::io::Write;

@@ -7,7 +7,12 @@
 //! cargo run --release --example ucsd_ped2                   # ../shared/data/ucsd_ped2, else the bundled subset
 //! cargo run --release --example ucsd_ped2 -- ROOT           # the frames layout or the original UCSDped2 folder
 //! cargo run --release --example ucsd_ped2 -- --scoring local:8 --smooth 2
+//! cargo run --release --example ucsd_ped2 -- --save ped2.json  # the model and every chosen setting
 //! ```
+//!
+//! What it chooses is the library's: a `conv_autoencoder::ClipScorer` (the
+//! model, its `Input`, its `FrameScore`) scores the test clips, and
+//! `--save` writes it with its threshold as one `FramePipeline` file.
 //!
 //! - **Causal** (the headline): each frame's score is its own
 //!   reconstruction error; no per-video normalisation, no smoothing over
@@ -38,21 +43,19 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use conv_autoencoder::{Architecture, AutoencoderParams, Backend, FrameAutoencoder};
-use ndarray::Array2;
-use oddframe::image::GrayImage;
-use oddframe::metrics::{FrameTruth, RegionParams};
-use oddframe::{metrics, smooth, Calibration, Frame, ParamGuard, Threshold};
-use oddframe_examples_autoencoder::frame_score::{
-    FrameScore, MapScore, Scorer, MAP_CANDIDATES, SMOOTH_CANDIDATES,
+use conv_autoencoder::{
+    Architecture, AutoencoderParams, Backend, ClipScorer, FrameAutoencoder, FrameScore, Input,
+    MapScore, MapScorer, Scoring,
 };
+use ndarray::Array2;
+use oddframe::metrics::{FrameTruth, RegionParams};
+use oddframe::{metrics, smooth, Calibration, Frame, FramePipeline, ParamGuard, Threshold};
 use oddframe_examples_autoencoder::intruder::intrude;
 use oddframe_examples_autoencoder::{ProgressBar, TrainArgs};
 use oddframe_examples_common::{print_json_line, testdata};
 use serde::Serialize;
 use video_features::preprocess::Preprocess;
 use video_features::sequence::ImageSequence;
-use video_features::temporal::FrameDifference;
 use video_features::ucsd::{UcsdClip, UcsdDataset};
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
@@ -68,9 +71,10 @@ struct Cli {
     /// cpu (the fastest compiled in), flex, ndarray, or gpu (package feature `gpu`).
     #[arg(long, default_value = "cpu")]
     backend: Backend,
-    /// Model input side in pixels (grey, square; a multiple of 16).
-    #[arg(long, default_value_t = 64)]
-    size: u32,
+    /// Model input in pixels: N (square) or WxH (each a multiple of 16;
+    /// 96x64 keeps the frames' 3:2 aspect).
+    #[arg(long, default_value = "64", value_parser = parse_size)]
+    size: Size,
     /// What the model learns: frames, or diff:GAIN (the absolute
     /// difference from the previous frame, times GAIN: motion). The
     /// default won on constructed intruders in held-out training clips
@@ -95,6 +99,11 @@ struct Cli {
     /// Label-free threshold: the share of held-out normal frames it may flag.
     #[arg(long, default_value_t = 0.05)]
     rate: f64,
+    /// Save the trained model with its input, chosen frame score and
+    /// threshold as one frame pipeline file (load it with
+    /// `FramePipeline::load` and `conv_autoencoder::register`).
+    #[arg(long)]
+    save: Option<PathBuf>,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -107,23 +116,18 @@ struct Cli {
     min_auc: Option<f64>,
 }
 
-/// The model's input.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Input {
-    /// The frames themselves (appearance).
-    Frames,
-    /// Each frame's difference from the previous one, times the gain.
-    Diff(u8),
-}
+/// The map reductions `--scoring auto` tries.
+const MAP_CANDIDATES: [MapScore; 6] = [
+    MapScore::Plain(Scoring::Mean),
+    MapScore::Plain(Scoring::MaxPatch(8)),
+    MapScore::Plain(Scoring::MaxPatch(16)),
+    MapScore::Local(4),
+    MapScore::Local(8),
+    MapScore::Local(16),
+];
 
-impl std::fmt::Display for Input {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Input::Frames => f.write_str("frames"),
-            Input::Diff(g) => write!(f, "diff:{g}"),
-        }
-    }
-}
+/// The causal smoothings `--smooth auto` tries (sigma in frames).
+const SMOOTH_CANDIDATES: [f64; 3] = [0.0, 2.0, 4.0];
 
 /// `auto` (None) or a value (the argument's type is spelt
 /// `::std::option::Option` so that clap does not read it as optional).
@@ -138,15 +142,36 @@ where
     }
 }
 
-fn parse_input(s: &str) -> Result<Input, String> {
-    match s.split_once(':') {
-        None if s == "frames" => Ok(Input::Frames),
-        Some(("diff", g)) => match g.parse::<u8>() {
-            Ok(g) if g > 0 => Ok(Input::Diff(g)),
-            _ => Err(format!("diff gain {g:?} is not 1 to 255")),
-        },
-        _ => Err(format!("{s:?} is not frames or diff:GAIN")),
+/// The model input's width and height in pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Size {
+    w: u32,
+    h: u32,
+}
+
+impl std::fmt::Display for Size {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}x{}", self.w, self.h)
     }
+}
+
+fn parse_size(s: &str) -> Result<Size, String> {
+    let side = |t: &str| match t.parse::<u32>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("{t:?} is not a positive number of pixels")),
+    };
+    match s.split_once('x') {
+        Some((w, h)) => Ok(Size {
+            w: side(w)?,
+            h: side(h)?,
+        }),
+        None => side(s).map(|n| Size { w: n, h: n }),
+    }
+}
+
+fn parse_input(s: &str) -> Result<Input, String> {
+    s.parse()
+        .map_err(|e: conv_autoencoder::AeError| e.to_string())
 }
 
 /// The JSON report.
@@ -157,7 +182,7 @@ struct Report {
     calibration_clips: usize,
     test_clips: usize,
     test_frames: usize,
-    size: u32,
+    size: String,
     input: String,
     scoring: String,
     val_auc: f64,
@@ -192,35 +217,13 @@ fn default_root() -> PathBuf {
 }
 
 /// A clip's frames as `size` x `size` grey.
-fn grey_frames(seq: ImageSequence, size: u32) -> AnyResult<Vec<Frame>> {
-    let fit = Preprocess::new().grey(true).resize(size, size);
+fn grey_frames(seq: ImageSequence, size: Size) -> AnyResult<Vec<Frame>> {
+    let fit = Preprocess::new().grey(true).resize(size.w, size.h);
     Ok(seq.map(|f| fit.apply(&f?)).collect::<Result<Vec<_>, _>>()?)
 }
 
-/// Model inputs of one clip's grey frames: the frames, or their
-/// differences from the previous frame (the first frame's is all zero: it
-/// did not move).
-fn model_inputs(frames: Vec<Frame>, input: Input) -> AnyResult<Vec<Frame>> {
-    let Input::Diff(gain) = input else {
-        return Ok(frames);
-    };
-    let mut diff = FrameDifference::new(gain)?;
-    let mut out = Vec::with_capacity(frames.len());
-    for f in &frames {
-        out.push(match diff.push(f)? {
-            Some(d) => d,
-            None => Frame::luma(
-                GrayImage::new(f.width(), f.height()),
-                f.index(),
-                f.timestamp(),
-            ),
-        });
-    }
-    Ok(out)
-}
-
 /// A clip's masks at the error maps' size (nearest neighbour), row-major.
-fn model_masks(clip: &UcsdClip, size: u32) -> AnyResult<Option<Vec<Vec<bool>>>> {
+fn model_masks(clip: &UcsdClip, size: Size) -> AnyResult<Option<Vec<Vec<bool>>>> {
     let Some(masks) = clip.masks()? else {
         return Ok(None);
     };
@@ -229,11 +232,11 @@ fn model_masks(clip: &UcsdClip, size: u32) -> AnyResult<Option<Vec<Vec<bool>>>> 
         let m = m?;
         let (w, h, c) = (m.width() as usize, m.height() as usize, m.channels());
         let bytes = m.as_bytes();
-        let n = size as usize;
+        let (mw, mh) = (size.w as usize, size.h as usize);
         out.push(
-            (0..n * n)
+            (0..mw * mh)
                 .map(|i| {
-                    let (y, x) = ((i / n) * h / n, (i % n) * w / n);
+                    let (y, x) = ((i / mw) * h / mh, (i % mw) * w / mw);
                     bytes[(y * w + x) * c] != 0
                 })
                 .collect(),
@@ -249,7 +252,7 @@ struct Training {
     held: Vec<Vec<Frame>>,
 }
 
-fn training_frames(ds: &UcsdDataset, size: u32, input: Input) -> AnyResult<Training> {
+fn training_frames(ds: &UcsdDataset, size: Size, input: Input) -> AnyResult<Training> {
     let clips = ds.train_clips();
     let held = clips.len().div_ceil(5).min(clips.len() - 1);
     if held == 0 {
@@ -262,7 +265,7 @@ fn training_frames(ds: &UcsdDataset, size: u32, input: Input) -> AnyResult<Train
     for (k, dir) in clips.iter().enumerate() {
         let frames = grey_frames(ImageSequence::open(dir)?, size)?;
         if k < clips.len() - held {
-            t.fit.extend(model_inputs(frames, input)?);
+            t.fit.extend(input.clip_inputs(&frames)?);
         } else {
             t.held.push(frames);
         }
@@ -272,7 +275,7 @@ fn training_frames(ds: &UcsdDataset, size: u32, input: Input) -> AnyResult<Train
 
 fn train(o: &Cli, fit: &[Frame]) -> AnyResult<(FrameAutoencoder, f64, usize)> {
     let mut arch = Architecture::cctv();
-    (arch.width, arch.height) = (o.size as usize, o.size as usize);
+    (arch.width, arch.height) = (o.size.w as usize, o.size.h as usize);
     let params = AutoencoderParams::new(arch).backend(o.backend);
     let params = o.fit.apply(params).check()?;
     let mut bar = ProgressBar::new(o.fit.epochs, o.quiet);
@@ -284,7 +287,7 @@ fn train(o: &Cli, fit: &[Frame]) -> AnyResult<(FrameAutoencoder, f64, usize)> {
 /// The candidates `--scoring` and `--smooth` leave open, ready: each map
 /// reduction's baseline is fitted once, on the error maps of the frames
 /// the model learnt, and only when a local reduction is among them.
-fn candidates(o: &Cli, model: &FrameAutoencoder, fit: &[Frame]) -> AnyResult<Vec<Scorer>> {
+fn candidates(o: &Cli, model: &FrameAutoencoder, fit: &[Frame]) -> AnyResult<Vec<MapScorer>> {
     let maps = o.scoring.map_or(MAP_CANDIDATES.to_vec(), |m| vec![m]);
     let smooths = o.smooth.map_or(SMOOTH_CANDIDATES.to_vec(), |s| vec![s]);
     let normal = if maps.iter().any(|m| matches!(m, MapScore::Local(_))) {
@@ -294,7 +297,7 @@ fn candidates(o: &Cli, model: &FrameAutoencoder, fit: &[Frame]) -> AnyResult<Vec
     };
     let mut out = Vec::with_capacity(maps.len() * smooths.len());
     for map in maps {
-        let plain = Scorer::new(FrameScore { map, smooth: 0.0 }, &normal)?;
+        let plain = MapScorer::new(FrameScore { map, smooth: 0.0 }, &normal)?;
         for &smooth in &smooths {
             out.push(plain.smoothed(smooth)?);
         }
@@ -308,13 +311,13 @@ fn candidates(o: &Cli, model: &FrameAutoencoder, fit: &[Frame]) -> AnyResult<Vec
 fn choose(
     o: &Cli,
     model: &FrameAutoencoder,
-    candidates: Vec<Scorer>,
+    candidates: Vec<MapScorer>,
     held: &[Vec<Frame>],
-) -> AnyResult<(Vec<(Scorer, f64)>, usize)> {
+) -> AnyResult<(Vec<(MapScorer, f64)>, usize)> {
     let (mut maps, mut labels) = (Vec::new(), Vec::new());
     for clip in held {
         let i = intrude(clip)?;
-        maps.push(model.error_maps(&model_inputs(i.frames, o.input)?)?);
+        maps.push(model.error_maps(&o.input.clip_inputs(&i.frames)?)?);
         labels.push(i.labels);
     }
     let mut all = Vec::new();
@@ -322,7 +325,7 @@ fn choose(
         let scores = maps
             .iter()
             .map(|m| scorer.clip_scores(m))
-            .collect::<AnyResult<Vec<_>>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
         let auc = metrics::micro_roc_auc(&refs(&labels), &refs(&scores))?;
         println!(
             "  {:<28} AUC on constructed intruders {auc:.3}",
@@ -338,7 +341,7 @@ fn choose(
 
 /// `--diagnose`: every candidate's test figures beside its figure on the
 /// constructed intruders. Printed after the choice, never used for it.
-fn diagnose(s: &Scored, sigma: f64, all: &[(Scorer, f64)]) -> AnyResult<()> {
+fn diagnose(s: &Scored, sigma: f64, all: &[(MapScorer, f64)]) -> AnyResult<()> {
     println!("candidates on the test labels (diagnostic only; the choice used the intruders):");
     println!(
         "  {:<28}{:>10}{:>14}{:>15}",
@@ -350,7 +353,7 @@ fn diagnose(s: &Scored, sigma: f64, all: &[(Scorer, f64)]) -> AnyResult<()> {
             .raw
             .iter()
             .map(|m| scorer.clip_scores(m))
-            .collect::<AnyResult<Vec<_>>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
         let causal = metrics::micro_roc_auc(&labels, &refs(&scores))?;
         let off = metrics::micro_roc_auc(&labels, &refs(&offline(&scores, sigma)?))?;
         println!(
@@ -373,12 +376,7 @@ struct Scored {
     seconds: f64,
 }
 
-fn score_test(
-    o: &Cli,
-    ds: &UcsdDataset,
-    model: &FrameAutoencoder,
-    scorer: &Scorer,
-) -> AnyResult<Scored> {
+fn score_test(o: &Cli, ds: &UcsdDataset, scorer: &ClipScorer) -> AnyResult<Scored> {
     let mut s = Scored {
         labels: Vec::new(),
         scores: Vec::new(),
@@ -392,14 +390,14 @@ fn score_test(
         let labels = clip
             .labels()
             .ok_or_else(|| format!("test clip {} has no labels", clip.name()))?;
-        let frames = model_inputs(grey_frames(clip.frames()?, o.size)?, o.input)?;
+        let frames = grey_frames(clip.frames()?, o.size)?;
         let started = Instant::now();
-        let maps = model.error_maps(&frames)?;
-        let scores = scorer.clip_scores(&maps)?;
+        let maps = scorer.error_maps(&frames)?;
+        let scores = scorer.scorer().clip_scores(&maps)?;
         s.seconds += started.elapsed().as_secs_f64();
         if let Some(masks) = model_masks(clip, o.size)? {
             for (m, mask) in maps.iter().zip(masks) {
-                s.maps.push(scorer.pixel_map(m)?);
+                s.maps.push(scorer.scorer().pixel_map(m)?);
                 // one track per clip: Ped2's clips mostly hold one intruder
                 s.tracks.push(mask.contains(&true).then_some(k as u32));
                 s.masks.push(mask);
@@ -429,7 +427,7 @@ fn refs<T>(v: &[Vec<T>]) -> Vec<&[T]> {
 /// Pixel-level AUC, RBDC and TBDC of the pixel maps (NaN without masks).
 /// RBDC's thresholds sample [0, 1], so the maps are min-max scaled over
 /// all of them first (a monotone rescaling: it only places the samples).
-fn pixel_figures(s: &Scored, size: u32) -> AnyResult<(f64, f64, f64)> {
+fn pixel_figures(s: &Scored, size: Size) -> AnyResult<(f64, f64, f64)> {
     if s.maps.is_empty() {
         return Ok((f64::NAN, f64::NAN, f64::NAN));
     }
@@ -455,7 +453,7 @@ fn pixel_figures(s: &Scored, size: u32) -> AnyResult<(f64, f64, f64)> {
         .zip(&s.tracks)
         .map(|(mask, &track)| FrameTruth { mask, track })
         .collect();
-    let c = metrics::region_track_curve(&maps, &truth, size as usize, &RegionParams::default())?;
+    let c = metrics::region_track_curve(&maps, &truth, size.w as usize, &RegionParams::default())?;
     Ok((pixel, c.rbdc, c.tbdc.unwrap_or(f64::NAN)))
 }
 
@@ -480,19 +478,28 @@ fn run(o: &Cli) -> AnyResult<Report> {
     let (model, train_s, epochs) = train(o, &t.fit)?;
     println!("trained {epochs} epochs in {train_s:.1} s");
     let (all, best) = choose(o, &model, candidates(o, &model, &t.fit)?, &t.held)?;
-    let (scorer, val_auc) = &all[best];
-    let val_auc = *val_auc;
+    let val_auc = all[best].1;
+    let scorer = ClipScorer::new(model, o.input, all[best].0.clone())?;
     println!(
         "frame score: {} (AUC {val_auc:.3} on constructed intruders)",
-        scorer.how()
+        scorer.scorer().how()
     );
     let mut cal = Vec::new();
     for clip in &t.held {
-        cal.extend(scorer.clip_scores(&model.error_maps(&model_inputs(clip.clone(), o.input)?)?)?);
+        cal.extend(scorer.score_clip(clip)?);
     }
     let threshold = Threshold::calibrate(Calibration::Conformal(o.rate), &cal)?;
+    if let Some(path) = &o.save {
+        FramePipeline::new(scorer.clone())
+            .with_threshold(threshold.clone())
+            .save(path)?;
+        println!(
+            "saved the model, its input, frame score and threshold to {}",
+            path.display()
+        );
+    }
 
-    let s = score_test(o, &ds, &model, scorer)?;
+    let s = score_test(o, &ds, &scorer)?;
     if o.diagnose {
         diagnose(&s, o.sigma, &all)?;
     }
@@ -517,12 +524,12 @@ fn run(o: &Cli) -> AnyResult<Report> {
         calibration_clips: t.held.len(),
         test_clips: labels.len(),
         test_frames: all_scores.len(),
-        size: o.size,
+        size: o.size.to_string(),
         input: o.input.to_string(),
-        scoring: scorer.how().to_string(),
+        scoring: scorer.scorer().how().to_string(),
         val_auc,
-        parameters: model.parameters(),
-        device: model.backend().to_string(),
+        parameters: scorer.model().parameters(),
+        device: scorer.model().backend().to_string(),
         epochs,
         train_s,
         frames_per_s: all_scores.len() as f64 / s.seconds.max(1e-9),

@@ -2,16 +2,18 @@
 //! a model that scores, never a panic.
 //!
 //! Random bytes rarely get past the magic or the envelope, so the input
-//! also edits valid files: the committed 0.1 (binary, schema 1) file and
-//! its schema 2 JSON envelope. The first byte picks raw bytes, a new JSON
-//! header (the rest of the input) before the binary file's weights, or
-//! byte patches and a truncation of either valid file.
+//! also edits valid files: the committed 0.1 (binary, schema 1) file, its
+//! schema 2 JSON envelope, and a clip scorer file around it (input
+//! differences, a local baseline, smoothing). The first byte picks raw
+//! bytes, a new JSON header (the rest of the input) before the binary
+//! file's weights, byte patches and a truncation of one of the valid files,
+//! or raw bytes as a clip scorer file.
 
 #![no_main]
 
 use std::sync::OnceLock;
 
-use conv_autoencoder::FrameAutoencoder;
+use conv_autoencoder::{AeError, ClipScorer, FrameAutoencoder, FrameScore, Input, MapScore};
 use libfuzzer_sys::fuzz_target;
 use oddframe::image::GrayImage;
 use oddframe::{Frame, Persist};
@@ -28,6 +30,31 @@ fn valid() -> &'static (Vec<u8>, Vec<u8>, usize) {
         let header = u32::from_le_bytes([SCHEMA1[8], SCHEMA1[9], SCHEMA1[10], SCHEMA1[11]]) as usize;
         (SCHEMA1.to_vec(), json, 12 + header)
     })
+}
+
+/// A clip scorer file around the committed model.
+fn clip_file() -> &'static [u8] {
+    static FILE: OnceLock<Vec<u8>> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let model = FrameAutoencoder::from_json(SCHEMA1).expect("the committed file loads");
+        let clip = frames(4, 16, 16);
+        let how = FrameScore {
+            map: MapScore::Local(4),
+            smooth: 2.0,
+        };
+        let scorer = ClipScorer::fit(model, Input::Diff(4), how, &[&clip]).expect("a clip scorer");
+        scorer.to_json().expect("saving to memory")
+    })
+}
+
+/// `n` grey `w` x `h` frames of a moving ramp.
+fn frames(n: u32, w: u32, h: u32) -> Vec<Frame> {
+    (0..n)
+        .map(|i| {
+            let image = GrayImage::from_fn(w, h, |x, y| [((x + 2 * i) * 9 + y) as u8].into());
+            Frame::luma(image, i.into(), Default::default())
+        })
+        .collect()
 }
 
 /// Byte patches (two-byte offset, value) and a final truncation.
@@ -65,7 +92,29 @@ fn input(data: &[u8]) -> Vec<u8> {
     }
 }
 
+/// Loads a clip scorer; one that loads scores a small clip of its size.
+fn clip_scorer(bytes: &[u8]) {
+    if let Ok(scorer) = ClipScorer::from_json(bytes) {
+        let a = scorer.model().architecture();
+        if a.channels == 1 && a.width * a.height <= 64 * 64 {
+            let clip = frames(3, a.width as u32, a.height as u32);
+            // weights patched to huge values may overflow to an error, but
+            // a loaded file never disagrees with its own sizes
+            let shape = |r: Result<_, AeError>| {
+                assert!(!matches!(r, Err(AeError::FrameShape { .. })), "a clip of the model's size");
+            };
+            shape(scorer.score_clip(&clip).map(drop));
+            shape(scorer.stream().push(&clip[0]).map(drop));
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
+    match data.first().map(|m| m % 6) {
+        Some(4) => return clip_scorer(&patched(clip_file(), &data[1..])),
+        Some(5) => return clip_scorer(&data[1..]),
+        _ => {}
+    }
     if let Ok(model) = FrameAutoencoder::from_json(&input(data)) {
         let a = model.architecture();
         let frame = Frame::luma(

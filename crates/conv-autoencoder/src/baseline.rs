@@ -114,6 +114,37 @@ impl LocalBaseline {
         self.patch.min(self.height).min(self.width)
     }
 
+    /// The window side it was asked for (before clamping).
+    pub(crate) fn requested_patch(&self) -> usize {
+        self.patch
+    }
+
+    /// The size of the maps it scores, `(height, width)`.
+    pub fn map_size(&self) -> (usize, usize) {
+        (self.height, self.width)
+    }
+
+    /// Itself if its values are consistent (a deserialised baseline may not
+    /// be): sides and patch at least 1, one finite mean and one positive
+    /// finite spread per window.
+    pub(crate) fn checked(self) -> Result<Self> {
+        let bad = |what: &str| Err(AeError::InvalidModel(format!("local baseline: {what}")));
+        if self.patch == 0 || self.height == 0 || self.width == 0 {
+            return bad("a side or the patch is 0");
+        }
+        let p = self.patch();
+        let windows = (self.height - p + 1).checked_mul(self.width - p + 1);
+        if windows != Some(self.mean.len()) || self.spread.len() != self.mean.len() {
+            return bad("the number of windows does not match the sides");
+        }
+        if self.mean.iter().any(|m| !m.is_finite())
+            || self.spread.iter().any(|s| !s.is_finite() || *s <= 0.0)
+        {
+            return bad("a mean or spread is not finite, or a spread is not positive");
+        }
+        Ok(self)
+    }
+
     /// The z-score of each window of `map`: `(mean error - normal mean) /
     /// normal spread`, `(height - p + 1) x (width - p + 1)` for window side
     /// `p`, indexed by the window's top-left pixel.

@@ -1,8 +1,12 @@
 //! Video frames: an 8-bit `image` buffer with its index and timestamp.
 
+mod difference;
+
 use std::time::Duration;
 
 use image::{GrayImage, RgbImage};
+
+pub use difference::FrameDifference;
 
 /// BT.601 luma of interleaved 8-bit RGB, `0.299 R + 0.587 G + 0.114 B`,
 /// rounded to the nearest integer (halves up), computed exactly in
