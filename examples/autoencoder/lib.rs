@@ -1,8 +1,8 @@
 //! Helpers shared by the autoencoder examples (`cargo run --release
 //! --example surveillance_autoencoder`, `--example stream_monitor`,
 //! `--example ucsd_ped2`): reading any source as model-sized grey frames,
-//! a progress bar for training, constructed intruders for choosing
-//! settings without anomalous data, and frame scores from error maps.
+//! a progress bar for training, the training options they share, and
+//! constructed intruders for choosing settings without anomalous data.
 
 pub mod clips;
 pub mod intruder;
