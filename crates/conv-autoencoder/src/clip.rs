@@ -6,7 +6,8 @@
 //! among pedestrians) three more settings matter, and a [`ClipScorer`]
 //! keeps them with the model:
 //! - [`Input`]: what the model learnt: the frames, or each frame's
-//!   difference from the previous one (motion, [`FrameDifference`]);
+//!   difference from the previous one or from one a few frames back
+//!   (motion, [`FrameDifference`]);
 //! - [`MapScore`]: how an error map becomes a number: a [`Scoring`] of the
 //!   raw map, or its most unusual window against a [`LocalBaseline`] of
 //!   normal frames' maps;
@@ -70,18 +71,35 @@ pub enum Input {
     /// the gain (1 to 255, saturating); the first frame of a clip gets an
     /// all-zero difference (nothing moved yet).
     Diff(u8),
+    /// Each grey frame's absolute difference from the frame `lag` frames
+    /// back (from the clip's first frame until `lag` have gone by), times
+    /// the gain: a longer step of motion, where speed shows as distance.
+    DiffLag {
+        /// 1 to 255, saturating.
+        gain: u8,
+        /// In frames, 2 to [`FrameDifference::MAX_LAG`] (a lag of 1 is
+        /// [`Input::Diff`]).
+        lag: u8,
+    },
 }
 
 impl Input {
-    /// Checks the gain.
+    /// Checks the gain and the lag.
     ///
     /// # Errors
-    /// [`AeError::InvalidConfig`] for a gain of 0.
+    /// [`AeError::InvalidConfig`] for a gain of 0 or a lag outside 2 to
+    /// [`FrameDifference::MAX_LAG`].
     pub fn validate(self) -> Result<Self> {
         match self {
-            Input::Diff(0) => Err(AeError::InvalidConfig(
+            Input::Diff(0) | Input::DiffLag { gain: 0, .. } => Err(AeError::InvalidConfig(
                 "difference gain must be 1 to 255".into(),
             )),
+            Input::DiffLag { lag, .. } if !(2..=FrameDifference::MAX_LAG).contains(&lag.into()) => {
+                Err(AeError::InvalidConfig(format!(
+                    "difference lag must be 2 to {} frames, not {lag}",
+                    FrameDifference::MAX_LAG
+                )))
+            }
             i => Ok(i),
         }
     }
@@ -104,6 +122,7 @@ impl fmt::Display for Input {
         match self {
             Input::Frames => f.write_str("frames"),
             Input::Diff(g) => write!(f, "diff:{g}"),
+            Input::DiffLag { gain, lag } => write!(f, "diff:{gain}:{lag}"),
         }
     }
 }
@@ -111,16 +130,28 @@ impl fmt::Display for Input {
 impl FromStr for Input {
     type Err = AeError;
 
-    /// `frames` or `diff:GAIN`.
+    /// `frames`, `diff:GAIN` or `diff:GAIN:LAG` (`diff:GAIN:1` is
+    /// `diff:GAIN`).
     fn from_str(s: &str) -> Result<Self> {
-        let bad = || AeError::InvalidConfig(format!("{s:?} is not frames or diff:GAIN (1 to 255)"));
-        match s.split_once(':') {
-            None if s == "frames" => Ok(Input::Frames),
-            Some(("diff", g)) => Input::Diff(g.parse().map_err(|_| bad())?)
-                .validate()
-                .map_err(|_| bad()),
-            _ => Err(bad()),
-        }
+        let bad = || {
+            AeError::InvalidConfig(format!(
+                "{s:?} is not frames, diff:GAIN or diff:GAIN:LAG (gain 1 to 255, lag 1 to {})",
+                FrameDifference::MAX_LAG
+            ))
+        };
+        let input = match s.split_once(':') {
+            None if s == "frames" => Input::Frames,
+            Some(("diff", rest)) => match rest.split_once(':') {
+                None => Input::Diff(rest.parse().map_err(|_| bad())?),
+                Some((gain, "1")) => Input::Diff(gain.parse().map_err(|_| bad())?),
+                Some((gain, lag)) => Input::DiffLag {
+                    gain: gain.parse().map_err(|_| bad())?,
+                    lag: lag.parse().map_err(|_| bad())?,
+                },
+            },
+            _ => return Err(bad()),
+        };
+        input.validate().map_err(|_| bad())
     }
 }
 
@@ -133,6 +164,7 @@ impl InputState {
         Ok(Self(match input.validate()? {
             Input::Frames => None,
             Input::Diff(g) => Some(FrameDifference::new(g)?),
+            Input::DiffLag { gain, lag } => Some(FrameDifference::with_lag(gain, lag.into())?),
         }))
     }
 

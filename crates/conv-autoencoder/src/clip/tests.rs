@@ -46,10 +46,25 @@ fn names_round_trip_and_bad_ones_are_refused() {
     for bad in ["local:0", "local:", "local:x", "max", "patch:0"] {
         assert!(bad.parse::<MapScore>().is_err(), "{bad}");
     }
-    for i in [Input::Frames, Input::Diff(4), Input::Diff(255)] {
+    let lagged = Input::DiffLag { gain: 4, lag: 3 };
+    for i in [Input::Frames, Input::Diff(4), Input::Diff(255), lagged] {
         assert_eq!(i.to_string().parse::<Input>().unwrap(), i);
     }
-    for bad in ["diff:0", "diff:256", "diff", "diff:", "frame", "diff:-1"] {
+    assert_eq!("diff:4:1".parse::<Input>().unwrap(), Input::Diff(4));
+    assert_eq!(lagged.to_string(), "diff:4:3");
+    for bad in [
+        "diff:0",
+        "diff:256",
+        "diff",
+        "diff:",
+        "frame",
+        "diff:-1",
+        "diff:4:0",
+        "diff:4:65",
+        "diff:4:x",
+        "diff:0:3",
+        "diff:4:3:1",
+    ] {
         assert!(bad.parse::<Input>().is_err(), "{bad}");
     }
     for smooth in [-1.0, f64::NAN, f64::INFINITY] {
@@ -79,6 +94,15 @@ fn differences_start_at_zero_and_follow_the_motion() {
         Default::default(),
     );
     assert!(Input::Diff(2).clip_inputs(&[rgb]).is_err());
+    // two frames back, the bar has moved two columns: twice the trace,
+    // from the first frame while fewer than two have gone by
+    let lagged = Input::DiffLag { gain: 2, lag: 2 };
+    let d = lagged.clip_inputs(&frames).unwrap();
+    let moved = |f: &Frame| f.as_bytes().iter().filter(|&&v| v > 0).count();
+    assert_eq!(moved(&d[1]), 2 * 16);
+    assert_eq!(moved(&d[2]), 4 * 16);
+    assert_eq!(moved(&d[3]), 4 * 16);
+    assert!(Input::DiffLag { gain: 2, lag: 1 }.validate().is_err());
 }
 
 #[test]

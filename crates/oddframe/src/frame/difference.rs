@@ -1,18 +1,23 @@
-//! Causal temporal steps over a stream of frames: what moved since the
-//! previous frame.
+//! Causal temporal steps over a stream of frames: what moved since an
+//! earlier frame.
 //!
 //! An autoencoder that learns frame differences instead of frames models
 //! normal *motion*: on a walkway, people walking; a cyclist or a cart moves
-//! faster and leaves a larger difference than anything it learned. Only the
-//! previous frame is used, so a live camera gets the same input.
+//! faster and leaves a larger difference than anything it learned. A lag of
+//! a few frames spreads that difference: a walker's step over three frames
+//! is still one blurred outline, a cyclist's two separate ones. Only past
+//! frames are used, so a live camera gets the same input.
+
+use std::collections::VecDeque;
 
 use image::GrayImage;
 
 use super::Frame;
 use crate::{Error, Result};
 
-/// The absolute difference of consecutive grey frames, times `gain`
-/// (saturating at 255): `|f[t] - f[t-1]|`, one frame behind the input.
+/// The absolute difference of grey frames `lag` apart, times `gain`
+/// (saturating at 255): `|f[t] - f[t-lag]|`; until `lag` frames have gone
+/// by, the difference from the stream's first frame.
 ///
 /// ```
 /// use oddframe::{image::GrayImage, Frame};
@@ -29,7 +34,9 @@ use crate::{Error, Result};
 #[derive(Debug, Clone)]
 pub struct FrameDifference {
     gain: u16,
-    previous: Option<Frame>,
+    lag: usize,
+    /// The last `lag` frames pushed, oldest first.
+    past: VecDeque<Frame>,
 }
 
 impl FrameDifference {
@@ -39,21 +46,62 @@ impl FrameDifference {
     /// # Errors
     /// [`Error::InvalidParameter`] for a gain of 0.
     pub fn new(gain: u8) -> Result<Self> {
+        Self::with_lag(gain, 1)
+    }
+
+    /// Differences from the frame `lag` frames back (1 to
+    /// [`FrameDifference::MAX_LAG`]; 1 is the previous frame), scaled by
+    /// `gain` (1 to 255).
+    ///
+    /// ```
+    /// use oddframe::{image::GrayImage, Frame};
+    /// use oddframe::frame::FrameDifference;
+    ///
+    /// let frame = |v: u8, i: u64| Frame::luma(GrayImage::from_pixel(2, 2, [v].into()), i, Default::default());
+    /// let mut diff = FrameDifference::with_lag(1, 3)?;
+    /// assert!(diff.push(&frame(10, 0))?.is_none());
+    /// let got: Vec<u8> = [20, 30, 40, 50]
+    ///     .iter()
+    ///     .zip(1..)
+    ///     .map(|(&v, i)| Ok(diff.push(&frame(v, i))?.unwrap().as_bytes()[0]))
+    ///     .collect::<oddframe::Result<_>>()?;
+    /// // from the first frame until three have gone by, then three back
+    /// assert_eq!(got, [10, 20, 30, 30]);
+    /// # Ok::<(), oddframe::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a gain of 0 or a lag of 0 or over
+    /// [`FrameDifference::MAX_LAG`].
+    pub fn with_lag(gain: u8, lag: usize) -> Result<Self> {
         if gain == 0 {
             return Err(Error::invalid_parameter("gain", gain, "1 to 255"));
         }
+        if !(1..=Self::MAX_LAG).contains(&lag) {
+            return Err(Error::invalid_parameter("lag", lag, "1 to 64 frames"));
+        }
         Ok(Self {
             gain: u16::from(gain),
-            previous: None,
+            lag,
+            past: VecDeque::with_capacity(lag),
         })
     }
 
-    /// Forgets the previous frame (a new clip or a cut).
-    pub fn reset(&mut self) {
-        self.previous = None;
+    /// The longest lag, in frames (the frames held cost memory).
+    pub const MAX_LAG: usize = 64;
+
+    /// The lag in frames.
+    pub fn lag(&self) -> usize {
+        self.lag
     }
 
-    /// The difference between `frame` and the frame pushed before it, with
+    /// Forgets the past frames (a new clip or a cut).
+    pub fn reset(&mut self) {
+        self.past.clear();
+    }
+
+    /// The difference between `frame` and the frame pushed `lag` frames
+    /// before it (the first frame, while fewer have been pushed), with
     /// `frame`'s index and time; `None` for the first frame.
     ///
     /// # Errors
@@ -67,27 +115,27 @@ impl FrameDifference {
                 found: frame.channels(),
             });
         }
-        let out = match &self.previous {
-            None => None,
-            Some(prev) if prev.width() != frame.width() => {
+        let out = match (self.past.back(), self.past.front()) {
+            (None, _) | (_, None) => None,
+            (Some(prev), _) if prev.width() != frame.width() => {
                 return Err(Error::DimensionMismatch {
                     what: "width of a frame against the previous frame",
                     expected: prev.width() as usize,
                     found: frame.width() as usize,
                 });
             }
-            Some(prev) if prev.height() != frame.height() => {
+            (Some(prev), _) if prev.height() != frame.height() => {
                 return Err(Error::DimensionMismatch {
                     what: "height of a frame against the previous frame",
                     expected: prev.height() as usize,
                     found: frame.height() as usize,
                 });
             }
-            Some(prev) => {
+            (Some(_), Some(back)) => {
                 let bytes: Vec<u8> = frame
                     .as_bytes()
                     .iter()
-                    .zip(prev.as_bytes())
+                    .zip(back.as_bytes())
                     .map(|(&a, &b)| (u16::from(a.abs_diff(b)) * self.gain).min(255) as u8)
                     .collect();
                 let image = GrayImage::from_raw(frame.width(), frame.height(), bytes).ok_or(
@@ -98,7 +146,10 @@ impl FrameDifference {
                 Some(Frame::luma(image, frame.index(), frame.timestamp()))
             }
         };
-        self.previous = Some(frame.clone());
+        if self.past.len() == self.lag {
+            self.past.pop_front();
+        }
+        self.past.push_back(frame.clone());
         Ok(out)
     }
 }
@@ -142,5 +193,27 @@ mod tests {
         // a refused frame leaves the previous one in place
         let next = d.push(&grey(4, 2, |_, _| 3, 7)).unwrap().unwrap();
         assert_eq!(next.as_bytes(), &[24; 8]);
+    }
+
+    #[test]
+    fn a_lag_compares_with_the_frame_that_many_back() {
+        let mut d = FrameDifference::with_lag(2, 2).unwrap();
+        assert_eq!(d.lag(), 2);
+        let f = |v: u8, i: u64| grey(2, 1, move |_, _| v, i);
+        assert!(d.push(&f(10, 0)).unwrap().is_none());
+        // the first frame until two have gone by: |13 - 10| x 2
+        assert_eq!(d.push(&f(13, 1)).unwrap().unwrap().as_bytes(), &[6, 6]);
+        // then two back: |20 - 10| x 2, |21 - 13| x 2
+        assert_eq!(d.push(&f(20, 2)).unwrap().unwrap().as_bytes(), &[20, 20]);
+        assert_eq!(d.push(&f(21, 3)).unwrap().unwrap().as_bytes(), &[16, 16]);
+        // a refused frame changes nothing: two back from 30 is still 20
+        assert!(d.push(&grey(1, 2, |_, _| 0, 4)).is_err());
+        assert_eq!(d.push(&f(30, 4)).unwrap().unwrap().as_bytes(), &[20, 20]);
+        d.reset();
+        assert!(d.push(&f(0, 5)).unwrap().is_none());
+        for lag in [0, FrameDifference::MAX_LAG + 1] {
+            assert!(FrameDifference::with_lag(1, lag).is_err(), "lag {lag}");
+        }
+        assert!(FrameDifference::with_lag(1, FrameDifference::MAX_LAG).is_ok());
     }
 }
