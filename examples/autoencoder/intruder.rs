@@ -1,14 +1,18 @@
 //! Constructed anomalies for choosing settings without anomalous data: a
 //! normal clip with an intruder, something that moves where and as nothing
-//! in the normal clips does.
+//! in the normal clips does. Two kinds, each with the truth known because
+//! it is made (synthetic on purpose, and only for choosing among settings
+//! on training clips):
+//! - [`intrude`]: a rigid cut-out crossing the frame fast;
+//! - [`fast_forward`]: the clip's own people, articulated and real, moving
+//!   too fast: one region of the frame plays at several times the speed.
 //!
-//! From a quarter into a clip of grey frames, a cut-out of the clip's most
+//! [`intrude`]: from a quarter into a clip of grey frames, a cut-out of the clip's most
 //! moving spot (a passer-by, in a surveillance clip) enters at the left
 //! edge and crosses the frame at half a pixel per frame in model pixels,
-//! two to three times a walker's pace at 64 x 64: the kind of anomaly a cyclist
+//! //! two to three times a walker's pace at 64 x 64: the kind of anomaly a cyclist
 //! or a cart is. The frames before it enters and after it leaves are the
-//! clip's own, so one clip gives both classes. The truth is known because it is made: this is synthetic
-//! on purpose, and only for choosing among settings on training clips.
+//! clip's own, so one clip gives both classes.
 
 use oddframe::image::GrayImage;
 use oddframe::{Frame, FrameBuffer};
@@ -28,6 +32,19 @@ fn grey(f: &Frame) -> Option<&GrayImage> {
         FrameBuffer::Luma(g) => Some(g),
         _ => None,
     }
+}
+
+/// A clip's grey images (at least one) and their one size.
+fn grey_clip(frames: &[Frame]) -> Result<(Vec<&GrayImage>, u32, u32), String> {
+    let grey: Vec<&GrayImage> = frames
+        .iter()
+        .map(|f| grey(f).ok_or("intruder frames must be grey"))
+        .collect::<Result<_, _>>()?;
+    let (width, height) = grey.first().ok_or("no frames")?.dimensions();
+    if grey.iter().any(|g| g.dimensions() != (width, height)) {
+        return Err("intruder frames must all be one size".into());
+    }
+    Ok((grey, width, height))
 }
 
 /// The intruder's size for `side`-pixel frames: a tall narrow box, about
@@ -102,14 +119,7 @@ pub fn intrude(frames: &[Frame]) -> Result<Intruded, String> {
     if n < 4 {
         return Err(format!("an intruder needs at least 4 frames, not {n}"));
     }
-    let grey: Vec<&GrayImage> = frames
-        .iter()
-        .map(|f| grey(f).ok_or("intruder frames must be grey"))
-        .collect::<Result<_, _>>()?;
-    let (width, height) = grey[0].dimensions();
-    if grey.iter().any(|g| g.dimensions() != (width, height)) {
-        return Err("intruder frames must all be one size".into());
-    }
+    let (grey, width, height) = grey_clip(frames)?;
     if width < 24 || height < 20 {
         return Err(format!(
             "{width}x{height} frames are too small for an intruder"
@@ -133,6 +143,91 @@ pub fn intrude(frames: &[Frame]) -> Result<Intruded, String> {
         let x = (k - start) as f64 / 2.0 + 1.0 - f64::from(w);
         let pasted = paste_at(g, &cut, x, sy);
         out.push(Frame::luma(pasted, f.index(), f.timestamp()));
+        labels.push(true);
+    }
+    Ok(Intruded {
+        frames: out,
+        labels,
+    })
+}
+
+/// The top-left corner of the `w` x `h` box of `map` (row-major, `width`
+/// columns) with the largest sum (ties: the first).
+fn largest_box(map: &[u64], width: u32, w: u32, h: u32) -> (u32, u32) {
+    let height = map.len() as u32 / width;
+    // summed-area table, one row and column of zeros in front
+    let (tw, th) = (width as usize + 1, height as usize + 1);
+    let mut table = vec![0u64; tw * th];
+    for y in 0..height as usize {
+        for x in 0..width as usize {
+            table[(y + 1) * tw + x + 1] =
+                map[y * width as usize + x] + table[y * tw + x + 1] + table[(y + 1) * tw + x]
+                    - table[y * tw + x];
+        }
+    }
+    let mut best = (0, (0, 0));
+    for y in 0..=(height - h) as usize {
+        for x in 0..=(width - w) as usize {
+            let (x1, y1) = (x + w as usize, y + h as usize);
+            let sum =
+                table[y1 * tw + x1] + table[y * tw + x] - table[y * tw + x1] - table[y1 * tw + x];
+            if sum > best.0 {
+                best = (sum, (x as u32, y as u32));
+            }
+        }
+    }
+    best.1
+}
+
+/// `frames` (grey, one size, at least eight) where, from a quarter in, the
+/// quarter of the frame (half its width, half its height) that moves most
+/// plays `speed` (2 to 8) times too fast: frame `start + k` shows there what
+/// frame `start + speed k` showed, the rest of the frame its own
+/// content. When the fast region has run to the clip's end it jumps back
+/// to the present. Labelled anomalous: every frame whose region differs
+/// from its own time, and the frame of the jump back.
+///
+/// # Errors
+/// Fewer than eight frames, frames that are not grey or not one size, a
+/// speed outside 2 to 8.
+pub fn fast_forward(frames: &[Frame], speed: usize) -> Result<Intruded, String> {
+    let n = frames.len();
+    if n < 8 {
+        return Err(format!("fast forward needs at least 8 frames, not {n}"));
+    }
+    if !(2..=8).contains(&speed) {
+        return Err(format!("fast forward speed must be 2 to 8, not {speed}"));
+    }
+    let (grey, width, height) = grey_clip(frames)?;
+    let start = n / 4;
+    // source frames start + speed k, k = 0..=steps, all within the clip
+    let steps = (n - 1 - start) / speed;
+    let mut motion = vec![0u64; (width * height) as usize];
+    for k in 1..=steps {
+        let (a, b) = (grey[start + speed * k - 1], grey[start + speed * k]);
+        for (m, (p, q)) in motion.iter_mut().zip(a.as_raw().iter().zip(b.as_raw())) {
+            *m += u64::from(p.abs_diff(*q));
+        }
+    }
+    let (w, h) = ((width / 2).max(1), (height / 2).max(1));
+    let (bx, by) = largest_box(&motion, width, w, h);
+    let mut out = Vec::with_capacity(n);
+    let mut labels = Vec::with_capacity(n);
+    for (k, f) in frames.iter().enumerate() {
+        let fast = k.checked_sub(start).filter(|&j| j >= 1 && j <= steps);
+        let Some(j) = fast else {
+            out.push(f.clone());
+            labels.push(k == start + steps + 1);
+            continue;
+        };
+        let mut img = grey[k].clone();
+        let src = grey[start + speed * j];
+        for y in by..by + h {
+            for x in bx..bx + w {
+                img.put_pixel(x, y, *src.get_pixel(x, y));
+            }
+        }
+        out.push(Frame::luma(img, f.index(), f.timestamp()));
         labels.push(true);
     }
     Ok(Intruded {
@@ -211,7 +306,65 @@ mod tests {
     }
 
     #[test]
+    fn a_fast_forward_plays_the_busiest_quarter_too_fast() {
+        // the walker (columns 20-22 + frame/4, rows 10-17) lives in the
+        // top half; 160 frames: from frame 40, 39 steps of three frames
+        let frames = clip(160);
+        let got = fast_forward(&frames, 3).unwrap();
+        let want: Vec<bool> = (0..160).map(|k| (41..=80).contains(&k)).collect();
+        assert_eq!(got.labels, want);
+        let g = |f: &Frame| grey(f).unwrap().clone();
+        for k in (0..41).chain(81..160) {
+            assert_eq!(got.frames[k].as_bytes(), frames[k].as_bytes(), "frame {k}");
+        }
+        // the walker's path over the fast frames ends at column 47: the
+        // 24 x 20 box at (24, 0) holds it (the first of the boxes that do)
+        let in_box = |x: u32, y: u32| y < 20 && (24..48).contains(&x);
+        for k in 41..=79 {
+            let src = g(&frames[40 + 3 * (k - 40)]);
+            let (out, own) = (g(&got.frames[k]), g(&frames[k]));
+            for y in 0..40 {
+                for x in 0..48 {
+                    let want = if in_box(x, y) {
+                        src.get_pixel(x, y)
+                    } else {
+                        own.get_pixel(x, y)
+                    };
+                    assert_eq!(out.get_pixel(x, y), want, "frame {k} at {x},{y}");
+                }
+            }
+        }
+        assert_ne!(got.frames[50].as_bytes(), frames[50].as_bytes());
+    }
+
+    #[test]
+    fn the_largest_box_is_found_by_its_sum() {
+        #[rustfmt::skip]
+        let map = [
+            0, 0, 0, 0,
+            0, 5, 1, 0,
+            0, 1, 9, 0,
+        ];
+        assert_eq!(largest_box(&map, 4, 2, 2), (1, 1));
+        assert_eq!(largest_box(&map, 4, 1, 1), (2, 2));
+        assert_eq!(largest_box(&map, 4, 4, 3), (0, 0));
+    }
+
+    #[test]
     fn bad_clips_are_errors() {
+        assert!(fast_forward(&clip(7), 3).is_err());
+        assert!(fast_forward(&clip(20), 1).is_err());
+        assert!(fast_forward(&clip(20), 9).is_err());
+        let mut mixed = clip(20);
+        mixed[5] = Frame::luma(GrayImage::new(40, 40), 5, Default::default());
+        assert!(fast_forward(&mixed, 3).is_err());
+        let mut colour = clip(20);
+        colour[7] = Frame::rgb(
+            oddframe::image::RgbImage::new(48, 40),
+            7,
+            Default::default(),
+        );
+        assert!(fast_forward(&colour, 3).is_err());
         assert!(intrude(&clip(3)).is_err());
         let small: Vec<Frame> = (0..6)
             .map(|i| Frame::luma(GrayImage::new(16, 16), i, Default::default()))
