@@ -3,8 +3,8 @@
 //!
 //! Random bytes rarely get past the magic or the envelope, so the input
 //! also edits valid files: the committed 0.1 (binary, schema 1) file, its
-//! schema 2 JSON envelope, and a clip scorer file around it (input
-//! differences, a local baseline, smoothing). The first byte picks raw
+//! schema 2 JSON envelope, and two clip scorer files around it (input
+//! differences one or two frames back, a local baseline, smoothing). The first byte picks raw
 //! bytes, a new JSON header (the rest of the input) before the binary
 //! file's weights, byte patches and a truncation of one of the valid files,
 //! or raw bytes as a clip scorer file.
@@ -32,19 +32,24 @@ fn valid() -> &'static (Vec<u8>, Vec<u8>, usize) {
     })
 }
 
-/// A clip scorer file around the committed model.
-fn clip_file() -> &'static [u8] {
-    static FILE: OnceLock<Vec<u8>> = OnceLock::new();
-    FILE.get_or_init(|| {
-        let model = FrameAutoencoder::from_json(SCHEMA1).expect("the committed file loads");
-        let clip = frames(4, 16, 16);
-        let how = FrameScore {
-            map: MapScore::Local(4),
-            smooth: 2.0,
+/// A clip scorer file around the committed model: its input the one-frame
+/// difference, or (`lagged`) the difference two frames back.
+fn clip_file(lagged: bool) -> &'static [u8] {
+    static FILES: OnceLock<[Vec<u8>; 2]> = OnceLock::new();
+    let files = FILES.get_or_init(|| {
+        let file = |input| {
+            let model = FrameAutoencoder::from_json(SCHEMA1).expect("the committed file loads");
+            let clip = frames(4, 16, 16);
+            let how = FrameScore {
+                map: MapScore::Local(4),
+                smooth: 2.0,
+            };
+            let scorer = ClipScorer::fit(model, input, how, &[&clip]).expect("a clip scorer");
+            scorer.to_json().expect("saving to memory")
         };
-        let scorer = ClipScorer::fit(model, Input::Diff(4), how, &[&clip]).expect("a clip scorer");
-        scorer.to_json().expect("saving to memory")
-    })
+        [file(Input::Diff(4)), file(Input::DiffLag { gain: 4, lag: 2 })]
+    });
+    &files[usize::from(lagged)]
 }
 
 /// `n` grey `w` x `h` frames of a moving ramp.
@@ -111,7 +116,8 @@ fn clip_scorer(bytes: &[u8]) {
 
 fuzz_target!(|data: &[u8]| {
     match data.first().map(|m| m % 6) {
-        Some(4) => return clip_scorer(&patched(clip_file(), &data[1..])),
+        // the length's parity picks the input kind of the file to edit
+        Some(4) => return clip_scorer(&patched(clip_file(data.len() % 2 == 1), &data[1..])),
         Some(5) => return clip_scorer(&data[1..]),
         _ => {}
     }
