@@ -115,23 +115,24 @@ impl FrameDifference {
                 found: frame.channels(),
             });
         }
-        let out = match (self.past.back(), self.past.front()) {
-            (None, _) | (_, None) => None,
-            (Some(prev), _) if prev.width() != frame.width() => {
+        // every frame held passed these checks: all have one size
+        let out = match self.past.front() {
+            None => None,
+            Some(prev) if prev.width() != frame.width() => {
                 return Err(Error::DimensionMismatch {
                     what: "width of a frame against the previous frame",
                     expected: prev.width() as usize,
                     found: frame.width() as usize,
                 });
             }
-            (Some(prev), _) if prev.height() != frame.height() => {
+            Some(prev) if prev.height() != frame.height() => {
                 return Err(Error::DimensionMismatch {
                     what: "height of a frame against the previous frame",
                     expected: prev.height() as usize,
                     found: frame.height() as usize,
                 });
             }
-            (Some(_), Some(back)) => {
+            Some(back) => {
                 let bytes: Vec<u8> = frame
                     .as_bytes()
                     .iter()
