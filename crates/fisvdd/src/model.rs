@@ -7,7 +7,7 @@ use oddframe::streaming::OnlineModel;
 use oddframe::validate::{check_matrix, check_sample};
 use oddframe::{Detector, Error, Float, IncrementalDetector};
 
-use crate::inverse::SymMatrix;
+use crate::inverse::{invert_spd, SymMatrix};
 use crate::kernel::SupportSet;
 use crate::params::FisvddValidParams;
 use crate::Result;
@@ -374,7 +374,8 @@ impl<F: Float> Fisvdd<F> {
     /// Lemma 2: the inverse of `[[A, v], [v', 1]]` from `A^-1`.
     /// Returns false when the Schur complement is not safely positive.
     fn expand(&mut self, x: &[F], v: &[F]) -> bool {
-        let p = self.inv.matvec(v);
+        let mut p = Vec::with_capacity(v.len() + 1);
+        self.inv.matvec(v, &mut p);
         let beta = F::one() - v.iter().zip(&p).map(|(&a, &b)| a * b).sum::<F>();
         if beta.is_nan() || beta <= F::epsilon() * F::cast(16.0) {
             return false;
@@ -508,23 +509,21 @@ impl<F: Float> Fisvdd<F> {
                 })
                 .fold(0.0, f64::max);
         }
-        let mut worst = 0.0f64;
-        for _ in 0..2 {
-            let z: Vec<F> = (0..m).map(|_| self.random_sign()).collect();
-            let y = self.inv.matvec(&z);
-            worst = worst.max(self.residual_of(&y, |i| z[i]));
-        }
-        worst
+        // both probes in one pass over each matrix
+        let z1: Vec<F> = (0..m).map(|_| self.random_sign()).collect();
+        let z2: Vec<F> = (0..m).map(|_| self.random_sign()).collect();
+        let (mut y1, mut y2) = (Vec::with_capacity(m), Vec::with_capacity(m));
+        self.inv.matvec2(&z1, &z2, &mut y1, &mut y2);
+        let (mut k1, mut k2) = (Vec::with_capacity(m), Vec::with_capacity(m));
+        self.kmat.matvec2(&y1, &y2, &mut k1, &mut k2);
+        max_error(&k1, |i| z1[i]).max(max_error(&k2, |i| z2[i]))
     }
 
     /// `max_i |(K(S,S) y)_i - target(i)|`.
     fn residual_of(&self, y: &[F], target: impl Fn(usize) -> F) -> f64 {
-        self.kmat
-            .matvec(y)
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| (v - target(i)).as_f64().abs())
-            .fold(0.0, f64::max)
+        let mut ky = Vec::with_capacity(y.len());
+        self.kmat.matvec(y, &mut ky);
+        max_error(&ky, target)
     }
 
     /// +1 or -1 from an xorshift64 generator.
@@ -545,12 +544,13 @@ impl<F: Float> Fisvdd<F> {
     pub(crate) fn refactor(&mut self) -> bool {
         self.changes = 0;
         let m = self.n_sv();
-        let kmat = nalgebra::DMatrix::<f64>::from_fn(m, m, |i, j| self.kmat.get(i, j).as_f64());
-        let inv = match kmat.clone().cholesky() {
-            Some(chol) => chol.inverse(),
+        let kmat = |i: usize, j: usize| self.kmat.get(i, j).as_f64();
+        // row-major
+        let inv: Vec<f64> = match invert_spd(m, kmat) {
+            Some(inv) => inv,
             // numerically not positive definite: fall back to LU
-            None => match kmat.try_inverse() {
-                Some(inv) => inv,
+            None => match nalgebra::DMatrix::<f64>::from_fn(m, m, kmat).try_inverse() {
+                Some(inv) => (0..m * m).map(|t| inv[(t / m, t % m)]).collect(),
                 None => return false,
             },
         };
@@ -558,10 +558,12 @@ impl<F: Float> Fisvdd<F> {
             return false;
         }
         self.refactor_failed = false;
-        self.inv.set(m, |i, j| F::cast(inv[(i, j)]));
+        self.inv.set(m, |i, j| F::cast(inv[i * m + j]));
         self.w.clear();
-        self.w
-            .extend((0..m).map(|i| F::cast(inv.row(i).iter().sum::<f64>())));
+        self.w.extend(
+            inv.chunks_exact(m)
+                .map(|row| F::cast(row.iter().sum::<f64>())),
+        );
         self.normalise();
         self.refactorisations += 1;
         self.floor = self.probe_residual();
@@ -601,6 +603,14 @@ impl<F: Float> Fisvdd<F> {
         };
         Ok(self.learn(s))
     }
+}
+
+/// `max_i |got_i - want(i)|`.
+fn max_error<F: Float>(got: &[F], want: impl Fn(usize) -> F) -> f64 {
+    got.iter()
+        .enumerate()
+        .map(|(i, &v)| (v - want(i)).as_f64().abs())
+        .fold(0.0, f64::max)
 }
 
 impl<F: Float> Detector<F> for Fisvdd<F> {
